@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * The `tsnix` command. Runs the command on the main thread; if that overflows the JS stack
+ * (deeply nested input: 100,000 nested parentheses, a long `a.b.c…` chain), it runs it again on
+ * a worker thread with a 2 GiB stack. Output is buffered by `run`, so nothing is printed twice,
+ * and the common case pays no thread start-up (about 30 ms here).
+ */
+
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { NixError, renderError } from "../lang/errors.js";
+import { nodeHost, setStdin, stdinRead } from "./host.js";
+import { run, type RunResult } from "./run.js";
+
+const BIG_STACK_MB = 2048;
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack size/i.test(e.message);
+}
+
+function write(result: RunResult): void {
+  if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
+  process.stdout.write(Buffer.from(result.stdout, "latin1"), () => {
+    process.exitCode = result.exitCode;
+  });
+  process.exitCode = result.exitCode;
+}
+
+function runGuarded(argv: string[]): RunResult {
+  try {
+    return run(argv, nodeHost);
+  } catch (e) {
+    if (isStackOverflow(e)) throw e;
+    // Any other exception is a tsnix bug: report it like Nix reports an internal error.
+    const err = new NixError(
+      "EvalError",
+      `tsnix internal error: ${String(e instanceof Error ? e.stack : e)}`,
+    );
+    return { stdout: "", stderr: renderError(err) + "\n", exitCode: 1 };
+  }
+}
+
+function runInBigStack(argv: string[]): void {
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { argv, stdin: stdinRead() },
+    resourceLimits: { stackSizeMb: BIG_STACK_MB },
+    stdin: false,
+  });
+  worker.on("message", (result: RunResult) => write(result));
+  worker.on("error", (e) => {
+    process.stderr.write(`error: tsnix internal error in worker: ${String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+if (isMainThread) {
+  const argv = process.argv.slice(2);
+  try {
+    write(runGuarded(argv));
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    runInBigStack(argv);
+  }
+} else {
+  const { argv, stdin } = workerData as { argv: string[]; stdin: string | undefined };
+  setStdin(stdin);
+  let result: RunResult;
+  try {
+    result = runGuarded(argv);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    const err = new NixError("StackOverflowError", "stack overflow; max-call-depth exceeded");
+    result = { stdout: "", stderr: renderError(err) + "\n", exitCode: 1 };
+  }
+  parentPort!.postMessage(result);
+}

@@ -1,0 +1,239 @@
+/**
+ * The `tsnix` commands, as a function from arguments to output: `instantiate` follows
+ * `nix-instantiate` (its flags, its output, its error texts and exit codes), `parse` prints the
+ * AST as JSON. Output is collected, not streamed, so that a run that overflows the stack can be
+ * repeated on a thread with a larger one without printing anything twice (see main.ts).
+ */
+
+import { globalNames } from "../builtins/names.js";
+import { astToJson } from "../lang/json.js";
+import { NixError, renderError } from "../lang/errors.js";
+import { parse } from "../lang/parser.js";
+import { showExpr } from "../lang/printer.js";
+import { checkScopes } from "../lang/scope.js";
+import type { Origin } from "../lang/source.js";
+import { utf8ToByteString } from "../lang/source.js";
+import type { HostIO } from "./host.js";
+
+export interface RunResult {
+  /** Byte strings. */
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+class Output {
+  stdout: string[] = [];
+  stderr: string[] = [];
+}
+
+const USAGE = `Usage: tsnix COMMAND [OPTIONS...]
+
+Commands:
+  instantiate [--parse | --eval] [-E EXPR | FILE... | -]
+                 evaluate Nix expressions like nix-instantiate (--parse prints the AST)
+  parse FILE|- [--json]
+                 print the AST of a file, as nix-instantiate --parse does or as JSON
+  --version      print the version
+`;
+
+export function run(argv: string[], io: HostIO): RunResult {
+  const out = new Output();
+  let exitCode = 0;
+  try {
+    exitCode = dispatch(argv, io, out);
+  } catch (e) {
+    if (!(e instanceof NixError)) throw e;
+    out.stderr.push(renderError(e) + "\n");
+    exitCode = 1;
+  }
+  return { stdout: out.stdout.join(""), stderr: out.stderr.join(""), exitCode };
+}
+
+function dispatch(argv: string[], io: HostIO, out: Output): number {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "instantiate":
+      return instantiate(rest, io, out);
+    case "parse":
+      return parseCommand(rest, io, out);
+    case "--version":
+      out.stdout.push("tsnix 0.1.0\n");
+      return 0;
+    case undefined:
+    case "--help":
+    case "help":
+      out.stdout.push(USAGE);
+      return 0;
+    default:
+      throw new NixError("UsageError", `'${command}' is not a tsnix command; see 'tsnix --help'`);
+  }
+}
+
+function usageError(flag: string, program: string): NixError {
+  return new NixError(
+    "UsageError",
+    `unrecognised flag '${flag}'\nTry '${program} --help' for more information.`,
+  );
+}
+
+/** Reads a Nix file as nix-instantiate does: an absolute path, a directory means its default.nix. */
+function readNixFile(io: HostIO, arg: string): { text: string; path: string } {
+  let path = io.resolvePath(arg);
+  const type = io.fileType(path);
+  if (type === "missing") {
+    throw new NixError("IOError", `getting status of '${path}': No such file or directory`);
+  }
+  if (type === "directory") path = path === "/" ? "/default.nix" : `${path}/default.nix`;
+  return { text: io.readFile(path), path };
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+interface Input {
+  text: string;
+  origin: Origin;
+  basePath: string;
+}
+
+function parseInput(input: Input, io: HostIO, out: Output, features: ReadonlySet<string>) {
+  const result = parse(input.text, input.origin, {
+    basePath: input.basePath,
+    home: io.env("HOME") ?? "/",
+    experimentalFeatures: features,
+    warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+  });
+  checkScopes(result.expr, result.source, globalNames);
+  return result;
+}
+
+function instantiate(args: string[], io: HostIO, out: Output): number {
+  const files: string[] = [];
+  let readStdin = false;
+  let fromArgs = false;
+  let parseOnly = false;
+  const features = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new NixError("UsageError", `flag '${arg}' requires 1 argument`);
+      return v;
+    };
+    switch (arg) {
+      case "--help":
+        out.stdout.push(USAGE);
+        return 0;
+      case "-":
+        readStdin = true;
+        break;
+      case "-E":
+      case "--expr":
+        fromArgs = true;
+        break;
+      case "--parse":
+      case "--parse-only":
+        parseOnly = true;
+        break;
+      case "--extra-experimental-features":
+      case "--experimental-features":
+        for (const f of value().split(/\s+/)) if (f) features.add(f);
+        break;
+      case "--option": {
+        const name = value();
+        const v = value();
+        if (name === "experimental-features" || name === "extra-experimental-features") {
+          for (const f of v.split(/\s+/)) if (f) features.add(f);
+        }
+        break;
+      }
+      case "--eval":
+      case "--eval-only":
+      case "--strict":
+      case "--json":
+      case "--xml":
+      case "--no-location":
+      case "--show-trace":
+      case "--read-write-mode":
+      case "--readonly-mode":
+        break;
+      case "-I":
+      case "--include":
+      case "-A":
+      case "--attr":
+      case "--max-call-depth":
+        value();
+        break;
+      case "--arg":
+      case "--argstr":
+        value();
+        value();
+        break;
+      default:
+        if (arg.startsWith("-") && arg !== "") throw usageError(arg, "nix-instantiate");
+        files.push(arg);
+    }
+  }
+  if (!parseOnly) {
+    throw new NixError(
+      "EvalError",
+      "tsnix cannot evaluate expressions yet; only --parse is implemented (see issue 3)",
+    );
+  }
+  const cwd = io.cwd();
+  const inputs: (() => Input)[] = [];
+  if (readStdin) {
+    inputs.push(() => ({ text: io.readStdin(), origin: { kind: "stdin" }, basePath: cwd }));
+  } else if (files.length === 0 && !fromArgs) {
+    files.push("./default.nix");
+  }
+  for (const f of files) {
+    if (fromArgs) {
+      inputs.push(() => ({ text: utf8ToByteString(f), origin: { kind: "string" }, basePath: cwd }));
+    } else {
+      inputs.push(() => {
+        const { text, path } = readNixFile(io, f);
+        return { text, origin: { kind: "file", path }, basePath: dirOf(path) };
+      });
+    }
+  }
+  for (const input of inputs) {
+    const { expr } = parseInput(input(), io, out, features);
+    out.stdout.push(showExpr(expr) + "\n");
+  }
+  return 0;
+}
+
+function parseCommand(args: string[], io: HostIO, out: Output): number {
+  let json = false;
+  const files: string[] = [];
+  const features = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--json") json = true;
+    else if (arg === "--extra-experimental-features") {
+      for (const f of (args[++i] ?? "").split(/\s+/)) if (f) features.add(f);
+    } else if (arg === "-") files.push(arg);
+    else if (arg.startsWith("-")) throw usageError(arg, "tsnix parse");
+    else files.push(arg);
+  }
+  if (files.length === 0)
+    throw new NixError("UsageError", "tsnix parse: no file given (use - for stdin)");
+  const cwd = io.cwd();
+  for (const f of files) {
+    let input: Input;
+    if (f === "-") input = { text: io.readStdin(), origin: { kind: "stdin" }, basePath: cwd };
+    else {
+      const { text, path } = readNixFile(io, f);
+      input = { text, origin: { kind: "file", path }, basePath: dirOf(path) };
+    }
+    const { expr, source } = parseInput(input, io, out, features);
+    if (json)
+      out.stdout.push(JSON.stringify(astToJson(expr, source)) + "\n"); // byte strings stay bytes
+    else out.stdout.push(showExpr(expr) + "\n");
+  }
+  return 0;
+}

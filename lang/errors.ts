@@ -1,0 +1,102 @@
+/**
+ * Nix errors: a closed set of kinds, a message, an optional position and a trace, rendered the
+ * way CppNix's `showErrorInfo` renders them:
+ *
+ *     error: attribute 'x' already defined at «stdin»:1:3
+ *            at «stdin»:3:3:
+ *                 2|   y = 456;
+ *                 3|   x = 789;
+ *                  |   ^
+ *                 4| }
+ *
+ * The trace comes first (`… while evaluating …`, innermost last), then `error:` and the message;
+ * every line after the first is indented to the width of `error: ` and stripped of trailing
+ * white space (CppNix's `indent` + `chomp`). Messages are byte strings like everything else.
+ */
+
+import { codeFrame, showPos, type Pos } from "./source.js";
+
+/** The kinds of error tsnix raises, named after CppNix's error classes. */
+export type ErrorKind =
+  | "ParseError"
+  | "UndefinedVarError"
+  | "EvalError"
+  | "TypeError"
+  | "AssertionError"
+  | "ThrownError"
+  | "Abort"
+  | "InfiniteRecursionError"
+  | "StackOverflowError"
+  | "IOError"
+  | "UsageError";
+
+export interface Trace {
+  readonly pos: Pos | undefined;
+  readonly message: string;
+}
+
+export class NixError extends Error {
+  readonly traces: Trace[] = [];
+
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly pos?: Pos,
+  ) {
+    super(message);
+    this.name = kind;
+  }
+
+  /** Adds a frame of context (`… while evaluating …`), innermost first. */
+  addTrace(message: string, pos?: Pos): this {
+    this.traces.push({ pos, message });
+    return this;
+  }
+}
+
+function chomp(s: string): string {
+  return s.replace(/[ \t\n\r]+$/, "");
+}
+
+/** `at file:line:col:` and the code frame, or nothing when there is no position. */
+function positionLines(pos: Pos | undefined, indent: string): string {
+  if (!pos) return "";
+  let out = `${indent}at ${showPos(pos)}:`;
+  out += codeFrame(pos);
+  return out + "\n";
+}
+
+/** Renders an error exactly as Nix prints it on stderr (without the final newline). */
+export function renderError(
+  err: NixError,
+  options: { showTrace?: boolean; level?: "error" | "warning" | "evaluation warning" } = {},
+): string {
+  const prefix = `${options.level ?? "error"}: `;
+  let body = "";
+  let count = 0;
+  let truncated = false;
+  // Traces are stored innermost first and printed outermost first.
+  for (let i = err.traces.length - 1; i >= 0; i--) {
+    const trace = err.traces[i]!;
+    if (trace.message === "") continue;
+    if (!options.showTrace && count > 3) {
+      truncated = true;
+      continue;
+    }
+    count++;
+    body += `\n… ${trace.message}\n`;
+    if (trace.pos) {
+      body += positionLines(trace.pos, "  ");
+      count++;
+    }
+  }
+  if (truncated) {
+    body += "\n(stack trace truncated; use '--show-trace' to show the full, detailed trace)\n";
+  }
+  if (body !== "") body += "\n" + prefix;
+  body += err.message + "\n";
+  body += positionLines(err.pos, "");
+  const indentRest = " ".repeat(prefix.length);
+  const lines = chomp(body).split("\n");
+  return lines.map((line, i) => chomp((i === 0 ? prefix : indentRest) + line)).join("\n");
+}

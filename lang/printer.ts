@@ -1,0 +1,276 @@
+/**
+ * Prints an AST the way `nix-instantiate --parse` does (CppNix's `Expr::show`): fully
+ * parenthesised, bindings sorted by name (inherits first, then `inherit (e)` groups in source
+ * order, then plain, then dynamic), formals sorted, attribute names and variables quoted when
+ * they are not plain identifiers or are keywords, floats as C++ `ostream` prints them (`%g`,
+ * six significant digits). Pinned by test/lang/parse-okay-*.
+ */
+
+import { assertNever, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
+
+/** Nix's reserved words: attribute names equal to them are printed quoted. */
+const reservedKeywords = new Set([
+  "if",
+  "then",
+  "else",
+  "assert",
+  "with",
+  "let",
+  "in",
+  "rec",
+  "inherit",
+]);
+
+/** CppNix's `printLiteralString`: `"…"` with `"`, `\`, newline, CR, tab and `${` escaped. */
+export function printLiteralString(s: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = "\\\\";
+    else if (c === 10) esc = "\\n";
+    else if (c === 13) esc = "\\r";
+    else if (c === 9) esc = "\\t";
+    else if (c === 36 && s.charCodeAt(i + 1) === 123) esc = "\\$";
+    if (esc !== undefined) {
+      out += s.slice(from, i) + esc;
+      from = i + 1;
+    }
+  }
+  return out + s.slice(from) + '"';
+}
+
+/** CppNix's `printIdentifier`: a symbol as it prints in an AST or an attribute path. */
+export function printIdentifier(s: string): string {
+  if (s === "") return '""';
+  if (reservedKeywords.has(s)) return `"${s}"`;
+  return /^[a-zA-Z_][a-zA-Z0-9_'-]*$/.test(s) ? s : printLiteralString(s);
+}
+
+/** CppNix's `printAttributeName` (value printer): like an identifier, but digits, `-` and `'` cannot start one. */
+export function printAttributeName(s: string): string {
+  if (s === "" || reservedKeywords.has(s) || !/^[a-zA-Z_][a-zA-Z0-9_'-]*$/.test(s)) {
+    return printLiteralString(s);
+  }
+  return s;
+}
+
+/** A double as C++'s `std::ostream << double` prints it (`%g`, precision 6). */
+export function showFloat(x: number): string {
+  if (Number.isNaN(x)) return x < 0 ? "-nan" : "nan";
+  if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const [mantissa, expStr] = x.toExponential(5).split("e") as [string, string];
+  const exp = Number(expStr);
+  if (exp < -4 || exp >= 6) {
+    const m = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+    const sign = exp < 0 ? "-" : "+";
+    return `${m}e${sign}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const fixed = x.toFixed(Math.max(0, 5 - exp));
+  return fixed.includes(".") ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
+}
+
+/** CppNix's `showAttrSelectionPath`: `a.b."c d".${…}`. */
+export function showAttrPath(path: readonly AttrName[]): string {
+  return path
+    .map((n) => (typeof n === "string" ? printIdentifier(n) : `"\${${showExpr(n)}}"`))
+    .join(".");
+}
+
+/** The text `nix-instantiate --parse` prints for an expression. */
+export function showExpr(e: Expr): string {
+  const out: string[] = [];
+  show(e, out);
+  return out.join("");
+}
+
+function show(e: Expr, out: string[]): void {
+  switch (e.kind) {
+    case "Int":
+      out.push(String(e.value));
+      return;
+    case "Float":
+      out.push(showFloat(e.value));
+      return;
+    case "String":
+      out.push(printLiteralString(e.value));
+      return;
+    case "Path":
+      out.push(e.value);
+      return;
+    case "Var":
+      out.push(printIdentifier(e.name));
+      return;
+    case "Pos":
+      out.push("__curPos");
+      return;
+    case "InheritFrom":
+      return;
+    case "Select":
+      out.push("(");
+      show(e.subject, out);
+      out.push(").", showAttrPath(e.path));
+      if (e.default) {
+        out.push(" or (");
+        show(e.default, out);
+        out.push(")");
+      }
+      return;
+    case "OpHasAttr":
+      out.push("((");
+      show(e.subject, out);
+      out.push(") ? ", showAttrPath(e.path), ")");
+      return;
+    case "Attrs":
+      if (e.recursive) out.push("rec ");
+      out.push("{ ");
+      showBindings(e, out);
+      out.push("}");
+      return;
+    case "List":
+      out.push("[ ");
+      for (const x of e.elems) {
+        out.push("(");
+        show(x, out);
+        out.push(") ");
+      }
+      out.push("]");
+      return;
+    case "Lambda": {
+      out.push("(");
+      if (e.formals) {
+        out.push("{ ");
+        const sorted = [...e.formals.formals].sort((a, b) =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+        );
+        let first = true;
+        for (const f of sorted) {
+          if (!first) out.push(", ");
+          first = false;
+          out.push(printIdentifier(f.name));
+          if (f.default) {
+            out.push(" ? ");
+            show(f.default, out);
+          }
+        }
+        if (e.formals.ellipsis) out.push(first ? "..." : ", ...");
+        out.push(" }");
+        if (e.arg !== null) out.push(" @ ");
+      }
+      if (e.arg !== null) out.push(printIdentifier(e.arg));
+      out.push(": ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    }
+    case "Call":
+      out.push("(");
+      show(e.fn, out);
+      for (const a of e.args) {
+        out.push(" ");
+        show(a, out);
+      }
+      out.push(")");
+      return;
+    case "Let":
+      out.push("(let ");
+      showBindings(e.attrs, out);
+      out.push("in ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    case "With":
+      out.push("(with ");
+      show(e.attrs, out);
+      out.push("; ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    case "If":
+      out.push("(if ");
+      show(e.cond, out);
+      out.push(" then ");
+      show(e.then, out);
+      out.push(" else ");
+      show(e.else, out);
+      out.push(")");
+      return;
+    case "Assert":
+      out.push("assert ");
+      show(e.cond, out);
+      out.push("; ");
+      show(e.body, out);
+      return;
+    case "OpNot":
+      out.push("(! ");
+      show(e.expr, out);
+      out.push(")");
+      return;
+    case "BinOp":
+      out.push("(");
+      show(e.left, out);
+      out.push(` ${e.op} `);
+      show(e.right, out);
+      out.push(")");
+      return;
+    case "ConcatStrings": {
+      out.push("(");
+      let first = true;
+      for (const p of e.parts) {
+        if (!first) out.push(" + ");
+        first = false;
+        show(p, out);
+      }
+      out.push(")");
+      return;
+    }
+    default:
+      assertNever(e);
+  }
+}
+
+function showBindings(e: ExprAttrs, out: string[]): void {
+  const names = [...e.attrs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const inherits: string[] = [];
+  const inheritsFrom = new Map<number, string[]>();
+  for (const name of names) {
+    const def = e.attrs.get(name)!;
+    if (def.kind === "inherited") inherits.push(name);
+    else if (def.kind === "inheritedFrom" && def.value.kind === "Select") {
+      const from = def.value.subject;
+      const displ = from.kind === "InheritFrom" ? from.displacement : 0;
+      let list = inheritsFrom.get(displ);
+      if (!list) inheritsFrom.set(displ, (list = []));
+      list.push(name);
+    }
+  }
+  if (inherits.length > 0) {
+    out.push("inherit");
+    for (const n of inherits) out.push(" ", printIdentifier(n));
+    out.push("; ");
+  }
+  for (const displ of [...inheritsFrom.keys()].sort((a, b) => a - b)) {
+    out.push("inherit (");
+    show(e.inheritFromExprs![displ]!, out);
+    out.push(")");
+    for (const n of inheritsFrom.get(displ)!) out.push(" ", printIdentifier(n));
+    out.push("; ");
+  }
+  for (const name of names) {
+    const def = e.attrs.get(name)!;
+    if (def.kind !== "plain") continue;
+    out.push(printIdentifier(name), " = ");
+    show(def.value, out);
+    out.push("; ");
+  }
+  for (const d of e.dynamicAttrs) {
+    out.push('"${');
+    show(d.name, out);
+    out.push('}" = ');
+    show(d.value, out);
+    out.push("; ");
+  }
+}
