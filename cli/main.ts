@@ -19,9 +19,8 @@ function isStackOverflow(e: unknown): boolean {
 
 function write(result: RunResult): void {
   if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
-  process.stdout.write(Buffer.from(result.stdout, "latin1"), () => {
-    process.exitCode = result.exitCode;
-  });
+  const chunks = result.stdout.map((c) => (typeof c === "string" ? Buffer.from(c, "latin1") : c));
+  process.stdout.write(Buffer.concat(chunks));
   process.exitCode = result.exitCode;
 }
 
@@ -35,7 +34,7 @@ function runGuarded(argv: string[]): RunResult {
       "EvalError",
       `tsnix internal error: ${String(e instanceof Error ? e.stack : e)}`,
     );
-    return { stdout: "", stderr: renderError(err) + "\n", exitCode: 1 };
+    return { stdout: [], stderr: renderError(err) + "\n", exitCode: 1 };
   }
 }
 
@@ -69,7 +68,7 @@ if (isMainThread) {
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     const err = new NixError("StackOverflowError", "stack overflow; max-call-depth exceeded");
-    result = { stdout: "", stderr: renderError(err) + "\n", exitCode: 1 };
+    result = { stdout: [], stderr: renderError(err) + "\n", exitCode: 1 };
   }
   parentPort!.postMessage(result);
 }

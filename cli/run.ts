@@ -9,21 +9,22 @@ import { globalNames } from "../builtins/names.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { parse } from "../lang/parser.js";
-import { showExpr } from "../lang/printer.js";
+import { showExpr, showExprBytes } from "../lang/printer.js";
 import { checkScopes } from "../lang/scope.js";
 import type { Origin } from "../lang/source.js";
 import { utf8ToByteString } from "../lang/source.js";
 import type { HostIO } from "./host.js";
 
 export interface RunResult {
-  /** Byte strings. */
-  stdout: string;
+  /** Byte strings, or bytes. */
+  stdout: (string | Uint8Array)[];
+  /** A byte string. */
   stderr: string;
   exitCode: number;
 }
 
 class Output {
-  stdout: string[] = [];
+  stdout: (string | Uint8Array)[] = [];
   stderr: string[] = [];
 }
 
@@ -47,7 +48,7 @@ export function run(argv: string[], io: HostIO): RunResult {
     out.stderr.push(renderError(e) + "\n");
     exitCode = 1;
   }
-  return { stdout: out.stdout.join(""), stderr: out.stderr.join(""), exitCode };
+  return { stdout: out.stdout, stderr: out.stderr.join(""), exitCode };
 }
 
 function dispatch(argv: string[], io: HostIO, out: Output): number {
@@ -202,7 +203,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   }
   for (const input of inputs) {
     const { expr } = parseInput(input(), io, out, features);
-    out.stdout.push(showExpr(expr) + "\n");
+    out.stdout.push(showExprBytes(expr, "\n"));
   }
   return 0;
 }

@@ -1,247 +1,50 @@
 /**
- * The Nix lexer, as CppNix's `lexer.l` defines it, built on chevrotain's multi-mode lexer.
+ * The Nix lexer: CppNix's `lexer.l` (flex) rules, applied by hand with flex's longest-match
+ * semantics, producing a compact token stream (parallel typed arrays, no object per token).
  *
- * Modes mirror flex's start conditions:
- * - `initial`: the bottom of the stack. `}` here does not pop (flex's INITIAL marker), so a stray
- *   `}` is a token the parser rejects rather than a lexer failure.
- * - `default`: pushed by `{` and `${`; `}` pops it.
- * - `string` (`"…"`), `indString` (`''…''`): string parts, `${` pushes `default`.
- * - `inPath`: after a path literal that may continue with `${…}` (`./a/${b}/c`). A path part or
- *   `${` continues it; anything else yields a zero-width `PATH_END` and pops. A part ending in
- *   `/` must be followed by `${` (CppNix's INPATH_SLASH); the parser reports "path has a trailing
- *   slash" when it is not (it sees the part and the `PATH_END`).
+ * Why not chevrotain's lexer (ARCHITECTURE.md's first choice): measured on the 10 MB package set
+ * of bench/, chevrotain spent ~1.2 s lexing (40% of tsnix's 2.96 s) against 0.53 s for all of
+ * nix-instantiate --parse, and its token objects drove another 22% in garbage collection;
+ * emulating flex's longest match with first-match regexes was also quadratic on runs of path
+ * characters (`x.a.a.a…`, `-----1`: each token rescanned the rest of the run) and overflowed V8's
+ * regex backtracking stack on a 10 MB string literal.
  *
- * Flex picks the longest match, chevrotain the first in order; the order below gives the same
- * tokens: path-like tokens first (a path match always extends past any identifier, number or
- * operator at the same offset, since those stop at `/`; URI and path matches exclude each other:
- * after the leading path/scheme characters one needs `:`, the other `/`), floats before integers
- * (a float match contains the `.` an integer stops at), keywords with `longer_alt` identifier,
- * and multi-character operators before their one-character prefixes. Any other byte is an
- * `INVALID` token, which bison reports as "invalid token".
+ * Start conditions, as in lexer.l, kept on a stack:
+ * - INITIAL: the bottom. `}` here does not pop, so a stray `}` is a token the parser rejects.
+ * - DEFAULT: pushed by `{` and `${`; `}` pops it.
+ * - STRING (`"…"`), IND_STRING (`''…''`): string parts; `${` pushes DEFAULT.
+ * - INPATH: after a path literal. A path part or `${` continues the path; anything else yields a
+ *   zero-width PATH_END and pops. (flex's INPATH_SLASH, where only `${` or path characters may
+ *   follow a part ending in `/`, is checked by the parser: "path has a trailing slash".)
  *
- * Offsets only are tracked (`positionTracking: "onlyOffset"`); lines and columns are computed on
- * demand by `Source.pos`, as CppNix does.
+ * Longest match among the DEFAULT rules: a path match always extends past any identifier,
+ * number or operator at the same offset (those stop at `/`); URI and path matches exclude each
+ * other (after the leading characters one needs `:`, the other `/`); a float is longer than the
+ * integer it starts with. Runs of path characters are scanned once (`runEnd` memo), so lexing is
+ * linear. Any byte no rule takes is an INVALID token ("invalid token" to bison).
  */
 
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
-
-/** Bison's name for each token, used in "unexpected X, expecting Y" messages. */
-export const tokenDisplayName = new Map<TokenType, string>();
-/** Bison's token numbers: the order in which it lists expected tokens. */
-export const tokenOrder = new Map<TokenType, number>();
-
-function token(
-  name: string,
-  display: string,
-  order: number,
-  config: Omit<Parameters<typeof createToken>[0], "name">,
-): TokenType {
-  const t = createToken({ name, ...config });
-  tokenDisplayName.set(t, display);
-  tokenOrder.set(t, order);
-  return t;
-}
-
-const PC = "[a-zA-Z0-9._\\-+]"; // PATH_CHAR
-
-// --- trivia ---------------------------------------------------------------------------------
-const Whitespace = createToken({
-  name: "Whitespace",
-  pattern: /[ \t\r\n]+/,
-  group: Lexer.SKIPPED,
-  line_breaks: true,
-});
-const LineComment = createToken({
-  name: "LineComment",
-  pattern: /#[^\r\n]*/,
-  group: Lexer.SKIPPED,
-});
-/** `/* … *\/`, including doc comments (`/** … *\/`); kept in a group for `:doc`. */
-export const BlockComment = createToken({
-  name: "BlockComment",
-  pattern: /\/\*(?:[^*]|\*+[^*/])*\*+\//,
-  group: "comments",
-  line_breaks: true,
-});
-
-// --- literals ---------------------------------------------------------------------------------
-export const Id = token("ID", "identifier", 3, { pattern: /[a-zA-Z_][a-zA-Z0-9_'\-]*/ });
-export const IntLit = token("INT_LIT", "integer", 6, { pattern: /[0-9]+/ });
-export const FloatLit = token("FLOAT_LIT", "floating-point literal", 7, {
-  pattern: /(?:[1-9][0-9]*\.[0-9]*|0?\.[0-9]+)(?:[Ee][+-]?[0-9]+)?/,
-  start_chars_hint: [".", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-});
-/** `./a`, `/a/b`, `a/b`, and `a/` or `/` directly before `${`. Pushes `inPath`. */
-export const Path = token("PATH", "path", 8, {
-  pattern: new RegExp(`${PC}*(?:\\/${PC}+)+\\/?|${PC}*\\/(?=\\$\\{)`),
-  push_mode: "inPath",
-  start_chars_hint: [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/"],
-});
-/** `~/a/b`, and `~/` directly before `${`. Pushes `inPath`. */
-export const HPath = token("HPATH", "'~/\xe2\x80\xa6' path" /* '~/…' as UTF-8 bytes */, 9, {
-  pattern: new RegExp(`~(?:\\/${PC}+)+\\/?|~\\/(?=\\$\\{)`),
-  push_mode: "inPath",
-  start_chars_hint: ["~"],
-});
-export const SPath = token("SPATH", "'<\xe2\x80\xa6>' path", 10, {
-  pattern: new RegExp(`<${PC}+(?:\\/${PC}+)*>`),
-  start_chars_hint: ["<"],
-});
-export const Uri = token("URI", "URI", 12, {
-  pattern: /[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+/,
-});
-
-// --- keywords ---------------------------------------------------------------------------------
-function keyword(word: string, order: number): TokenType {
-  return token(word.toUpperCase(), `'${word}'`, order, { pattern: word, longer_alt: Id });
-}
-export const If = keyword("if", 13);
-export const Then = keyword("then", 14);
-export const Else = keyword("else", 15);
-export const Assert = keyword("assert", 16);
-export const With = keyword("with", 17);
-export const Let = keyword("let", 18);
-export const In = keyword("in", 19);
-export const Rec = keyword("rec", 20);
-export const Inherit = keyword("inherit", 21);
-export const OrKw = keyword("or", 31);
-
-// --- operators and punctuation ---------------------------------------------------------------
-function op(name: string, text: string, order: number, extra: object = {}): TokenType {
-  return token(name, `'${text}'`, order, { pattern: text, ...extra });
-}
-export const Ellipsis = op("ELLIPSIS", "...", 37);
-export const Eq = op("EQ", "==", 22);
-export const NEq = op("NEQ", "!=", 23);
-export const Leq = op("LEQ", "<=", 24);
-export const Geq = op("GEQ", ">=", 25);
-export const Update = op("UPDATE", "//", 26);
-export const Concat = op("CONCAT", "++", 27);
-export const And = op("AND", "&&", 28);
-export const Or = op("OR", "||", 29);
-export const Impl = op("IMPL", "->", 30);
-export const PipeFrom = op("PIPE_FROM", "<|", 32);
-export const PipeInto = op("PIPE_INTO", "|>", 33);
-export const DollarCurly = op("DOLLAR_CURLY", "${", 34, { push_mode: "default" });
-export const IndStringOpen = token("IND_STRING_OPEN", "start of an indented string", 35, {
-  pattern: /''(?: *\n)?/,
-  push_mode: "indString",
-  line_breaks: true,
-});
-
-// Character tokens, numbered after the named ones in the order bison first sees them in the
-// grammar (precedence declarations, then rules).
-export const Lt = op("LT", "<", 40);
-export const Gt = op("GT", ">", 41);
-export const Plus = op("PLUS", "+", 42);
-export const Minus = op("MINUS", "-", 43);
-export const Star = op("STAR", "*", 44);
-export const Slash = op("SLASH", "/", 45);
-export const Question = op("QUESTION", "?", 46);
-export const Colon = op("COLON", ":", 47);
-export const At = op("AT", "@", 48);
-export const Semi = op("SEMI", ";", 49);
-export const Bang = op("BANG", "!", 50);
-export const Dot = op("DOT", ".", 51);
-export const LParen = op("LPAREN", "(", 53);
-export const RParen = op("RPAREN", ")", 54);
-export const LCurly = op("LCURLY", "{", 55, { push_mode: "default" });
-/** `}`: the category the parser consumes; the two concrete tokens differ in popping. */
-export const RCurly = token("RCURLY", "'}'", 56, { pattern: Lexer.NA });
-const RCurlyPop = createToken({
-  name: "RCURLY_POP",
-  pattern: "}",
-  categories: [RCurly],
-  pop_mode: true,
-});
-const RCurlyTop = createToken({ name: "RCURLY_TOP", pattern: "}", categories: [RCurly] });
-export const LBracket = op("LBRACKET", "[", 57);
-export const RBracket = op("RBRACKET", "]", 58);
-export const Assign = op("ASSIGN", "=", 59);
-export const Comma = op("COMMA", ",", 60);
-export const Invalid = token("INVALID", "invalid token", 2, { pattern: /[^]/, line_breaks: true });
-
-// --- inside "…" ---------------------------------------------------------------------------------
-/** `"`: the category the parser consumes; opening pushes `string`, closing pops it. */
-export const DQuote = token("DQUOTE", "'\"'", 52, { pattern: Lexer.NA });
-const DQuoteOpen = createToken({
-  name: "DQUOTE_OPEN",
-  pattern: '"',
-  categories: [DQuote],
-  push_mode: "string",
-});
-const DQuoteClose = createToken({
-  name: "DQUOTE_CLOSE",
-  pattern: '"',
-  categories: [DQuote],
-  pop_mode: true,
-});
-/**
- * A run of string characters and escapes. As CppNix's two STR rules: it cannot swallow `${`,
- * and it takes a `$` right before the closing `"`.
- */
-export const Str = token("STR", "string", 4, {
-  pattern: /(?:[^$"\\]|\$[^{"\\]|\\[^]|\$\\[^])+(?:\$(?="))?|\$(?=")/,
-  line_breaks: true,
-});
-/** `$`, `\` or `$\` at the very end of the input inside a string: CppNix returns end of file. */
-export const StrEof = token("STR_EOF", "end of file", 0, { pattern: /\$\\|\$|\\/ });
-
-// --- inside ''…'' ---------------------------------------------------------------------------------
-/** Raw text of an indented string: subject to indentation stripping. */
-export const IndStr = token("IND_STR", "indented string", 5, {
-  pattern: /(?:[^$']|\$[^{']|'[^'$])+/,
-  line_breaks: true,
-});
-/** Escapes of an indented string (`'''`, `''$`, `''\x`, a lone `$` or `'`): never stripped. */
-export const IndStrEscape = token("IND_STR_ESCAPE", "indented string", 5, { pattern: Lexer.NA });
-const IndStrEscapeLong = createToken({
-  name: "IND_STR_ESCAPE_LONG",
-  pattern: /'''|''\$|''\\[^]/,
-  categories: [IndStrEscape],
-  line_breaks: true,
-});
-const IndStrEscapeShort = createToken({
-  name: "IND_STR_ESCAPE_SHORT",
-  pattern: /\$|'/,
-  categories: [IndStrEscape],
-});
-export const IndStringClose = token("IND_STRING_CLOSE", "end of an indented string", 36, {
-  pattern: "''",
-  pop_mode: true,
-});
-
-// --- inside a path ---------------------------------------------------------------------------------
-export const PathStr = token("PATH_STR", "string", 4, {
-  pattern: new RegExp(`${PC}+(?:\\/${PC}+)*\\/?|(?:\\/${PC}+)+\\/?|\\/`),
-});
-export const PathEnd = token("PATH_END", "end of path", 11, {
-  pattern: { exec: () => [""] as unknown as RegExpExecArray },
-  pop_mode: true,
-  line_breaks: false,
-});
-
-const common = (rcurly: TokenType): TokenType[] => [
-  Whitespace,
-  LineComment,
-  BlockComment,
-  SPath,
-  HPath,
+/** Token kinds. The parser sees these; `tokenDisplayName` and `tokenOrder` describe them. */
+export const enum Tok {
+  EOF,
+  Invalid,
+  Id,
+  Int,
+  Float,
   Path,
+  HPath,
+  SPath,
   Uri,
-  FloatLit,
-  IntLit,
   If,
   Then,
   Else,
   Assert,
   With,
   Let,
-  Inherit, // before `in`, its prefix
   In,
   Rec,
+  Inherit,
   OrKw,
-  Id,
   Ellipsis,
   Eq,
   NEq,
@@ -256,9 +59,20 @@ const common = (rcurly: TokenType): TokenType[] => [
   PipeInto,
   DollarCurly,
   IndStringOpen,
-  DQuoteOpen,
-  LCurly,
-  rcurly,
+  IndStringClose,
+  DQuote,
+  /** A run of `"…"` string text (escapes not yet applied). */
+  Str,
+  /** `$`, `\` or `$\` at the very end of the input inside `"…"`: CppNix returns end of file. */
+  StrEof,
+  /** Raw text of `''…''`: subject to indentation stripping. */
+  IndStr,
+  /** `'''`, `''$`, `''\x`, or a lone `$` or `'` in `''…''`: never stripped. */
+  IndStrEscape,
+  /** A part of a path after the first: `/b/c` in `./a/${x}/b/c`. */
+  PathStr,
+  /** Zero-width: the path ended. */
+  PathEnd,
   Lt,
   Gt,
   Plus,
@@ -273,53 +87,635 @@ const common = (rcurly: TokenType): TokenType[] => [
   Dot,
   LParen,
   RParen,
+  LCurly,
+  RCurly,
   LBracket,
   RBracket,
   Assign,
   Comma,
-  Invalid,
-];
-
-/** Every token type the parser may see (chevrotain needs the full vocabulary). */
-export const allTokens: TokenType[] = [
-  ...common(RCurlyTop),
-  RCurlyPop,
-  RCurly,
-  DQuote,
-  DQuoteClose,
-  Str,
-  StrEof,
-  IndStringClose,
-  IndStrEscape,
-  IndStrEscapeLong,
-  IndStrEscapeShort,
-  IndStr,
-  PathStr,
-  PathEnd,
-];
-
-const lexer = new Lexer(
-  {
-    defaultMode: "initial",
-    modes: {
-      initial: common(RCurlyTop),
-      default: common(RCurlyPop),
-      string: [DollarCurly, DQuoteClose, Str, StrEof],
-      indString: [IndStrEscapeLong, IndStringClose, DollarCurly, IndStr, IndStrEscapeShort],
-      inPath: [DollarCurly, PathStr, PathEnd],
-    },
-  },
-  { positionTracking: "onlyOffset", ensureOptimizations: false, skipValidations: true },
-);
-
-export interface LexResult {
-  tokens: IToken[];
-  /** Block comments (for doc comments), in source order. */
-  comments: IToken[];
 }
 
-/** Splits a byte string into tokens. Never fails: unknown bytes become `INVALID` tokens. */
-export function tokenize(text: string): LexResult {
-  const result = lexer.tokenize(text);
-  return { tokens: result.tokens, comments: result.groups["comments"] ?? [] };
+const U = (s: string): string => s; // marks names that hold UTF-8 bytes
+/** Bison's name of each token in "unexpected X, expecting Y" (byte strings). */
+export const tokenDisplayName: readonly string[] = [
+  "end of file",
+  "invalid token",
+  "identifier",
+  "integer",
+  "floating-point literal",
+  "path",
+  U("'~/\xe2\x80\xa6' path"), // '~/…'
+  U("'<\xe2\x80\xa6>' path"), // '<…>'
+  "URI",
+  "'if'",
+  "'then'",
+  "'else'",
+  "'assert'",
+  "'with'",
+  "'let'",
+  "'in'",
+  "'rec'",
+  "'inherit'",
+  "'or'",
+  "'...'",
+  "'=='",
+  "'!='",
+  "'<='",
+  "'>='",
+  "'//'",
+  "'++'",
+  "'&&'",
+  "'||'",
+  "'->'",
+  "'<|'",
+  "'|>'",
+  "'${'",
+  "start of an indented string",
+  "end of an indented string",
+  "'\"'",
+  "string",
+  "end of file",
+  "indented string",
+  "indented string",
+  "string",
+  "end of path",
+  "'<'",
+  "'>'",
+  "'+'",
+  "'-'",
+  "'*'",
+  "'/'",
+  "'?'",
+  "':'",
+  "'@'",
+  "';'",
+  "'!'",
+  "'.'",
+  "'('",
+  "')'",
+  "'{'",
+  "'}'",
+  "'['",
+  "']'",
+  "'='",
+  "','",
+];
+
+/**
+ * Bison's internal token numbers, the order in which it lists expected tokens: `%token`
+ * declarations first, then character tokens in order of first appearance in parser.y.
+ */
+export const tokenOrder: readonly number[] = (() => {
+  const order: number[] = [];
+  const set = (t: Tok, n: number) => (order[t] = n);
+  set(Tok.EOF, 0);
+  set(Tok.Invalid, 2);
+  set(Tok.Id, 3);
+  set(Tok.Str, 4);
+  set(Tok.PathStr, 4);
+  set(Tok.IndStr, 5);
+  set(Tok.IndStrEscape, 5);
+  set(Tok.Int, 6);
+  set(Tok.Float, 7);
+  set(Tok.Path, 8);
+  set(Tok.HPath, 9);
+  set(Tok.SPath, 10);
+  set(Tok.PathEnd, 11);
+  set(Tok.Uri, 12);
+  [Tok.If, Tok.Then, Tok.Else, Tok.Assert, Tok.With, Tok.Let, Tok.In, Tok.Rec, Tok.Inherit].forEach(
+    (t, i) => set(t, 13 + i),
+  );
+  [Tok.Eq, Tok.NEq, Tok.Leq, Tok.Geq, Tok.Update, Tok.Concat, Tok.And, Tok.Or, Tok.Impl].forEach(
+    (t, i) => set(t, 22 + i),
+  );
+  set(Tok.OrKw, 31);
+  set(Tok.PipeFrom, 32);
+  set(Tok.PipeInto, 33);
+  set(Tok.DollarCurly, 34);
+  set(Tok.IndStringOpen, 35);
+  set(Tok.IndStringClose, 36);
+  set(Tok.Ellipsis, 37);
+  set(Tok.StrEof, 0);
+  [
+    Tok.Lt,
+    Tok.Gt,
+    Tok.Plus,
+    Tok.Minus,
+    Tok.Star,
+    Tok.Slash,
+    Tok.Question,
+    Tok.Colon,
+    Tok.At,
+    Tok.Semi,
+    Tok.Bang,
+    Tok.Dot,
+    Tok.DQuote,
+    Tok.LParen,
+    Tok.RParen,
+    Tok.LCurly,
+    Tok.RCurly,
+    Tok.LBracket,
+    Tok.RBracket,
+    Tok.Assign,
+    Tok.Comma,
+  ].forEach((t, i) => set(t, 40 + i));
+  return order;
+})();
+
+const keywords = new Map<string, Tok>([
+  ["if", Tok.If],
+  ["then", Tok.Then],
+  ["else", Tok.Else],
+  ["assert", Tok.Assert],
+  ["with", Tok.With],
+  ["let", Tok.Let],
+  ["in", Tok.In],
+  ["rec", Tok.Rec],
+  ["inherit", Tok.Inherit],
+  ["or", Tok.OrKw],
+]);
+
+// Character classes, as bit flags over byte values.
+const enum C {
+  PathChar = 1, // [a-zA-Z0-9._\-+]
+  IdStart = 2, // [a-zA-Z_]
+  IdChar = 4, // [a-zA-Z0-9_'\-]
+  Digit = 8,
+  Scheme = 16, // [a-zA-Z0-9+\-.]
+  UriChar = 32, // [a-zA-Z0-9%/?:@&=+$,\-_.!~*']
+  Space = 64, // [ \t\r\n]
+}
+
+const cls = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  const alpha = /[a-zA-Z]/.test(ch);
+  const digit = /[0-9]/.test(ch);
+  let f = 0;
+  if (alpha || digit || "._-+".includes(ch)) f |= C.PathChar;
+  if (alpha || ch === "_") f |= C.IdStart;
+  if (alpha || digit || "_'-".includes(ch)) f |= C.IdChar;
+  if (digit) f |= C.Digit;
+  if (alpha || digit || "+-.".includes(ch)) f |= C.Scheme;
+  if (alpha || digit || "%/?:@&=+$,-_.!~*'".includes(ch)) f |= C.UriChar;
+  if (" \t\r\n".includes(ch)) f |= C.Space;
+  cls[c] = f;
+}
+
+const enum Mode {
+  Initial,
+  Default,
+  String,
+  IndString,
+  InPath,
+}
+
+/** A token stream: token `i` has kind `types[i]` and text `[starts[i], ends[i])`. */
+export interface Tokens {
+  readonly count: number;
+  readonly types: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** Spans of doc comments (`/** … *\/`), as [start, end] pairs, in source order. */
+  readonly docComments: number[];
+}
+
+/** Splits a byte string into tokens. Never fails: unknown bytes become `Invalid` tokens. */
+export function tokenize(text: string): Tokens {
+  const len = text.length;
+  let cap = (len >> 2) + 16;
+  let types = new Uint8Array(cap);
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
+  let n = 0;
+  const docComments: number[] = [];
+  const modes: Mode[] = [Mode.Initial];
+  let mode = Mode.Initial as Mode;
+
+  const at = (i: number): number => (i < len ? text.charCodeAt(i) : -1);
+  const is = (i: number, f: C): boolean => i < len && (cls[text.charCodeAt(i)]! & f) !== 0;
+  const emit = (type: Tok, start: number, end: number): void => {
+    if (n === cap) {
+      cap *= 2;
+      const t2 = new Uint8Array(cap);
+      t2.set(types);
+      types = t2;
+      const s2 = new Int32Array(cap);
+      s2.set(starts);
+      starts = s2;
+      const e2 = new Int32Array(cap);
+      e2.set(ends);
+      ends = e2;
+    }
+    types[n] = type;
+    starts[n] = start;
+    ends[n] = end;
+    n++;
+  };
+  const push = (m: Mode): void => {
+    modes.push(m);
+    mode = m;
+  };
+  const pop = (): void => {
+    modes.pop();
+    mode = modes[modes.length - 1]!;
+  };
+
+  // Memo of the last scanned run of path characters, so that `x.a.a.a…` stays linear.
+  let memoStart = -1;
+  let memoEnd = -1;
+  const pathRunEnd = (p: number): number => {
+    if (p >= memoStart && p < memoEnd) return memoEnd;
+    let e = p;
+    while (is(e, C.PathChar)) e++;
+    memoStart = p;
+    memoEnd = e;
+    return e;
+  };
+  // The same for URI schemes (`[a-zA-Z][a-zA-Z0-9+\-.]*`).
+  let schemeStart = -1;
+  let schemeEnd = -1;
+  const schemeRunEnd = (p: number): number => {
+    if (p >= schemeStart && p < schemeEnd) return schemeEnd;
+    let e = p;
+    while (is(e, C.Scheme)) e++;
+    schemeStart = p;
+    schemeEnd = e;
+    return e;
+  };
+
+  /** End of `PC*(\/PC+)+\/?` or of `PC*\/` before `${` at p; -1 if neither matches. */
+  const matchPath = (p: number): number => {
+    const run = pathRunEnd(p);
+    let j = run;
+    let segments = 0;
+    while (at(j) === 47 /* / */ && is(j + 1, C.PathChar)) {
+      j++;
+      while (is(j, C.PathChar)) j++;
+      segments++;
+    }
+    if (segments > 0) return at(j) === 47 ? j + 1 : j;
+    if (at(run) === 47 && at(run + 1) === 36 /* $ */ && at(run + 2) === 123 /* { */) return run + 1;
+    return -1;
+  };
+
+  /** End of a path part in INPATH (the longest of PATH, PATH_SEG and PATH_CHAR+), or p. */
+  const matchPathPart = (p: number): number => {
+    let j = p;
+    while (is(j, C.PathChar)) j++;
+    while (at(j) === 47) {
+      if (!is(j + 1, C.PathChar)) return j + 1;
+      j++;
+      while (is(j, C.PathChar)) j++;
+    }
+    return j;
+  };
+
+  let p = 0;
+  while (p < len) {
+    const c = text.charCodeAt(p);
+
+    if (mode === Mode.String) {
+      if (c === 34 /* " */) {
+        emit(Tok.DQuote, p, p + 1);
+        pop();
+        p++;
+        continue;
+      }
+      if (c === 36 && at(p + 1) === 123) {
+        emit(Tok.DollarCurly, p, p + 2);
+        push(Mode.Default);
+        p += 2;
+        continue;
+      }
+      let i = p;
+      for (;;) {
+        const d = at(i);
+        if (d === -1 || d === 34) break;
+        if (d === 92 /* \ */) {
+          if (i + 1 < len) i += 2;
+          else break;
+        } else if (d === 36 /* $ */) {
+          const e = at(i + 1);
+          if (e === 123 || e === -1) break;
+          if (e === 34) {
+            i++; // `$` right before the closing quote belongs to the string
+            break;
+          }
+          if (e === 92) {
+            if (i + 2 < len) i += 3;
+            else break;
+          } else i += 2;
+        } else i++;
+      }
+      if (i > p) emit(Tok.Str, p, i);
+      else {
+        emit(Tok.StrEof, p, len); // `$`, `\` or `$\` at the end
+        i = len;
+      }
+      p = i;
+      continue;
+    }
+
+    if (mode === Mode.IndString) {
+      if (c === 39 /* ' */ && at(p + 1) === 39) {
+        const e = at(p + 2);
+        if (e === 39 || e === 36) {
+          emit(Tok.IndStrEscape, p, p + 3);
+          p += 3;
+        } else if (e === 92 && p + 3 < len) {
+          emit(Tok.IndStrEscape, p, p + 4);
+          p += 4;
+        } else {
+          emit(Tok.IndStringClose, p, p + 2);
+          pop();
+          p += 2;
+        }
+        continue;
+      }
+      if (c === 36 && at(p + 1) === 123) {
+        emit(Tok.DollarCurly, p, p + 2);
+        push(Mode.Default);
+        p += 2;
+        continue;
+      }
+      let i = p;
+      for (;;) {
+        const d = at(i);
+        if (d === -1) break;
+        if (d === 36) {
+          const e = at(i + 1);
+          if (e === 123 || e === 39 || e === -1) break;
+          i += 2;
+        } else if (d === 39) {
+          const e = at(i + 1);
+          if (e === 39 || e === 36 || e === -1) break;
+          i += 2;
+        } else i++;
+      }
+      if (i > p) emit(Tok.IndStr, p, i);
+      else {
+        emit(Tok.IndStrEscape, p, p + 1); // a lone `$` or `'`
+        i = p + 1;
+      }
+      p = i;
+      continue;
+    }
+
+    if (mode === Mode.InPath) {
+      if (c === 36 && at(p + 1) === 123) {
+        emit(Tok.DollarCurly, p, p + 2);
+        push(Mode.Default);
+        p += 2;
+        continue;
+      }
+      const e = matchPathPart(p);
+      if (e > p) {
+        emit(Tok.PathStr, p, e);
+        p = e;
+      } else {
+        emit(Tok.PathEnd, p, p);
+        pop();
+      }
+      continue;
+    }
+
+    // INITIAL and DEFAULT.
+    const f = cls[c]!;
+    if (f & C.Space) {
+      p++;
+      while (is(p, C.Space)) p++;
+      continue;
+    }
+    if (c === 35 /* # */) {
+      while (p < len) {
+        const d = text.charCodeAt(p);
+        if (d === 10 || d === 13) break;
+        p++;
+      }
+      continue;
+    }
+    if (c === 47 /* / */ && at(p + 1) === 42 /* * */) {
+      const close = text.indexOf("*/", p + 2);
+      if (close !== -1) {
+        // `/**` + a character that is neither `/` nor `*` starts a doc comment.
+        if (at(p + 2) === 42 && at(p + 3) !== 47 && at(p + 3) !== 42 && close > p + 2) {
+          docComments.push(p, close + 2);
+        }
+        p = close + 2;
+        continue;
+      }
+    }
+    if (c === 60 /* < */) {
+      // SPATH: <PC+(/PC+)*>
+      let j = p + 1;
+      if (is(j, C.PathChar)) {
+        j = pathRunEnd(j);
+        while (at(j) === 47 && is(j + 1, C.PathChar)) {
+          j++;
+          while (is(j, C.PathChar)) j++;
+        }
+        if (at(j) === 62 /* > */) {
+          emit(Tok.SPath, p, j + 1);
+          p = j + 1;
+          continue;
+        }
+      }
+    } else if (c === 126 /* ~ */ && at(p + 1) === 47) {
+      // HPATH: ~(/PC+)+/? , or ~/ before ${
+      let j = p + 1;
+      let segments = 0;
+      while (at(j) === 47 && is(j + 1, C.PathChar)) {
+        j++;
+        while (is(j, C.PathChar)) j++;
+        segments++;
+      }
+      let end = -1;
+      if (segments > 0) end = at(j) === 47 ? j + 1 : j;
+      else if (at(p + 2) === 36 && at(p + 3) === 123) end = p + 2;
+      if (end !== -1) {
+        emit(Tok.HPath, p, end);
+        push(Mode.InPath);
+        p = end;
+        continue;
+      }
+    } else if (f & C.PathChar || c === 47) {
+      const end = matchPath(p);
+      if (end !== -1) {
+        emit(Tok.Path, p, end);
+        push(Mode.InPath);
+        p = end;
+        continue;
+      }
+    }
+    if (f & C.IdStart) {
+      // URI: [a-zA-Z][a-zA-Z0-9+\-.]*:[URI chars]+ (letters only start a scheme; `_` does not)
+      if (c !== 95) {
+        const s = schemeRunEnd(p);
+        if (at(s) === 58 /* : */ && is(s + 1, C.UriChar)) {
+          let j = s + 1;
+          while (is(j, C.UriChar)) j++;
+          emit(Tok.Uri, p, j);
+          p = j;
+          continue;
+        }
+      }
+      let j = p + 1;
+      while (is(j, C.IdChar)) j++;
+      const kw = j - p <= 7 ? keywords.get(text.slice(p, j)) : undefined;
+      emit(kw ?? Tok.Id, p, j);
+      p = j;
+      continue;
+    }
+    if (f & C.Digit || (c === 46 /* . */ && is(p + 1, C.Digit))) {
+      // FLOAT: (([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+-]?[0-9]+)? , INT: [0-9]+
+      let intEnd = p;
+      while (is(intEnd, C.Digit)) intEnd++;
+      let floatEnd = -1;
+      if (c >= 49 && c <= 57 && at(intEnd) === 46) {
+        floatEnd = intEnd + 1;
+        while (is(floatEnd, C.Digit)) floatEnd++;
+      } else {
+        const dot = c === 48 && intEnd === p + 1 ? p + 1 : c === 46 ? p : -1;
+        if (dot !== -1 && at(dot) === 46 && is(dot + 1, C.Digit)) {
+          floatEnd = dot + 1;
+          while (is(floatEnd, C.Digit)) floatEnd++;
+        }
+      }
+      if (floatEnd !== -1) {
+        const e = at(floatEnd);
+        if (e === 69 || e === 101 /* E e */) {
+          let k = floatEnd + 1;
+          if (at(k) === 43 || at(k) === 45) k++;
+          if (is(k, C.Digit)) {
+            while (is(k, C.Digit)) k++;
+            floatEnd = k;
+          }
+        }
+        emit(Tok.Float, p, floatEnd);
+        p = floatEnd;
+      } else {
+        emit(Tok.Int, p, intEnd);
+        p = intEnd;
+      }
+      continue;
+    }
+    const c1 = at(p + 1);
+    let type: Tok = Tok.Invalid;
+    let w = 1;
+    switch (c) {
+      case 46 /* . */:
+        if (c1 === 46 && at(p + 2) === 46) {
+          type = Tok.Ellipsis;
+          w = 3;
+        } else type = Tok.Dot;
+        break;
+      case 61 /* = */:
+        if (c1 === 61) ((type = Tok.Eq), (w = 2));
+        else type = Tok.Assign;
+        break;
+      case 33 /* ! */:
+        if (c1 === 61) ((type = Tok.NEq), (w = 2));
+        else type = Tok.Bang;
+        break;
+      case 60 /* < */:
+        if (c1 === 61) ((type = Tok.Leq), (w = 2));
+        else if (c1 === 124) ((type = Tok.PipeFrom), (w = 2));
+        else type = Tok.Lt;
+        break;
+      case 62 /* > */:
+        if (c1 === 61) ((type = Tok.Geq), (w = 2));
+        else type = Tok.Gt;
+        break;
+      case 38 /* & */:
+        if (c1 === 38) ((type = Tok.And), (w = 2));
+        break;
+      case 124 /* | */:
+        if (c1 === 124) ((type = Tok.Or), (w = 2));
+        else if (c1 === 62) ((type = Tok.PipeInto), (w = 2));
+        break;
+      case 45 /* - */:
+        if (c1 === 62) ((type = Tok.Impl), (w = 2));
+        else type = Tok.Minus;
+        break;
+      case 47 /* / */:
+        if (c1 === 47) ((type = Tok.Update), (w = 2));
+        else type = Tok.Slash;
+        break;
+      case 43 /* + */:
+        if (c1 === 43) ((type = Tok.Concat), (w = 2));
+        else type = Tok.Plus;
+        break;
+      case 36 /* $ */:
+        if (c1 === 123) {
+          emit(Tok.DollarCurly, p, p + 2);
+          push(Mode.Default);
+          p += 2;
+          continue;
+        }
+        break;
+      case 123 /* { */:
+        emit(Tok.LCurly, p, p + 1);
+        push(Mode.Default);
+        p++;
+        continue;
+      case 125 /* } */:
+        emit(Tok.RCurly, p, p + 1);
+        if (mode !== Mode.Initial) pop();
+        p++;
+        continue;
+      case 34 /* " */:
+        emit(Tok.DQuote, p, p + 1);
+        push(Mode.String);
+        p++;
+        continue;
+      case 39 /* ' */:
+        if (c1 === 39) {
+          // `''( *\n)?`
+          let j = p + 2;
+          while (at(j) === 32) j++;
+          const end = at(j) === 10 ? j + 1 : p + 2;
+          emit(Tok.IndStringOpen, p, end);
+          push(Mode.IndString);
+          p = end;
+          continue;
+        }
+        break;
+      case 42:
+        type = Tok.Star;
+        break;
+      case 63:
+        type = Tok.Question;
+        break;
+      case 58:
+        type = Tok.Colon;
+        break;
+      case 64:
+        type = Tok.At;
+        break;
+      case 59:
+        type = Tok.Semi;
+        break;
+      case 44:
+        type = Tok.Comma;
+        break;
+      case 40:
+        type = Tok.LParen;
+        break;
+      case 41:
+        type = Tok.RParen;
+        break;
+      case 91:
+        type = Tok.LBracket;
+        break;
+      case 93:
+        type = Tok.RBracket;
+        break;
+    }
+    emit(type, p, p + w);
+    p += w;
+  }
+  // At the end of the input, flex's INPATH rule still returns PATH_END.
+  if (mode === Mode.InPath) emit(Tok.PathEnd, len, len);
+  return { count: n, types, starts, ends, docComments };
 }

@@ -17,7 +17,6 @@
  * attribute paths, `validateFormals` for duplicate formals, `stripIndentation` for `''…''`.
  */
 
-import type { IToken, TokenType } from "chevrotain";
 import type {
   AttrName,
   Expr,
@@ -30,7 +29,7 @@ import type {
   Formals,
 } from "./ast.js";
 import { NixError } from "./errors.js";
-import * as T from "./lexer.js";
+import { Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
 import { canonPath } from "./path.js";
 import { showAttrPath } from "./printer.js";
 import { showPos as showOriginPos, Source } from "./source.js";
@@ -72,51 +71,52 @@ const enum Prec {
   Negate = 12,
 }
 
-interface OpInfo {
-  prec: Prec;
-  assoc: "left" | "right" | "none";
+/** Binary operator precedence by token kind (0: not a binary operator), and associativity. */
+const opPrec = new Uint8Array(64);
+const opAssoc: ("left" | "right" | "none")[] = [];
+function binaryOp(t: Tok, prec: Prec, assoc: "left" | "right" | "none"): void {
+  opPrec[t] = prec;
+  opAssoc[t] = assoc;
 }
-
-const binaryOps = new Map<TokenType, OpInfo>([
-  [T.Impl, { prec: Prec.Impl, assoc: "right" }],
-  [T.Or, { prec: Prec.Or, assoc: "left" }],
-  [T.And, { prec: Prec.And, assoc: "left" }],
-  [T.Eq, { prec: Prec.Eq, assoc: "none" }],
-  [T.NEq, { prec: Prec.Eq, assoc: "none" }],
-  [T.Lt, { prec: Prec.Cmp, assoc: "none" }],
-  [T.Gt, { prec: Prec.Cmp, assoc: "none" }],
-  [T.Leq, { prec: Prec.Cmp, assoc: "none" }],
-  [T.Geq, { prec: Prec.Cmp, assoc: "none" }],
-  [T.Update, { prec: Prec.Update, assoc: "right" }],
-  [T.Plus, { prec: Prec.Add, assoc: "left" }],
-  [T.Minus, { prec: Prec.Add, assoc: "left" }],
-  [T.Star, { prec: Prec.Mul, assoc: "left" }],
-  [T.Slash, { prec: Prec.Mul, assoc: "left" }],
-  [T.Concat, { prec: Prec.Concat, assoc: "right" }],
-  [T.Question, { prec: Prec.HasAttr, assoc: "none" }],
-]);
+binaryOp(Tok.Impl, Prec.Impl, "right");
+binaryOp(Tok.Or, Prec.Or, "left");
+binaryOp(Tok.And, Prec.And, "left");
+binaryOp(Tok.Eq, Prec.Eq, "none");
+binaryOp(Tok.NEq, Prec.Eq, "none");
+binaryOp(Tok.Lt, Prec.Cmp, "none");
+binaryOp(Tok.Gt, Prec.Cmp, "none");
+binaryOp(Tok.Leq, Prec.Cmp, "none");
+binaryOp(Tok.Geq, Prec.Cmp, "none");
+binaryOp(Tok.Update, Prec.Update, "right");
+binaryOp(Tok.Plus, Prec.Add, "left");
+binaryOp(Tok.Minus, Prec.Add, "left");
+binaryOp(Tok.Star, Prec.Mul, "left");
+binaryOp(Tok.Slash, Prec.Mul, "left");
+binaryOp(Tok.Concat, Prec.Concat, "right");
+// `%nonassoc '?'` never applies: after `a ? b` bison has no shift/reduce conflict on `?`, so
+// `a ? b ? c` is `(a ? b) ? c`.
+binaryOp(Tok.Question, Prec.HasAttr, "left");
 
 /** Tokens that can start an `expr_select` (an argument of an application or a list element). */
-const selectStart = new Set<TokenType>([
-  T.Id,
-  T.IntLit,
-  T.FloatLit,
-  T.DQuote,
-  T.IndStringOpen,
-  T.Path,
-  T.HPath,
-  T.SPath,
-  T.Uri,
-  T.LParen,
-  T.Let,
-  T.Rec,
-  T.LCurly,
-  T.LBracket,
-]);
-
-const EOF_TOKEN = { name: "EOF" } as unknown as TokenType;
-T.tokenDisplayName.set(EOF_TOKEN, "end of file");
-T.tokenOrder.set(EOF_TOKEN, 0);
+const selectStart = new Uint8Array(64);
+for (const t of [
+  Tok.Id,
+  Tok.Int,
+  Tok.Float,
+  Tok.DQuote,
+  Tok.IndStringOpen,
+  Tok.Path,
+  Tok.HPath,
+  Tok.SPath,
+  Tok.Uri,
+  Tok.LParen,
+  Tok.Let,
+  Tok.Rec,
+  Tok.LCurly,
+  Tok.LBracket,
+]) {
+  selectStart[t] = 1;
+}
 
 const noPos = -1;
 
@@ -128,52 +128,63 @@ export function parse(text: string, origin: Source["origin"], options: ParseOpti
 }
 
 class Parser {
-  private readonly tokens: IToken[];
+  private readonly tokens: Tokens;
+  private readonly types: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly count: number;
   private i = 0;
-  /** Type of the current token (EOF_TOKEN past the end). */
-  private t: TokenType;
+  /** Kind of the current token (`Tok.EOF` past the end). */
+  private t: Tok;
   private depth = 0;
-  private readonly symbolIds = new Map<string, number>();
 
   constructor(
     private readonly source: Source,
     private readonly options: ParseOptions,
   ) {
-    this.tokens = T.tokenize(source.text).tokens;
+    this.tokens = tokenize(source.text);
+    this.types = this.tokens.types;
+    this.starts = this.tokens.starts;
+    this.count = this.tokens.count;
     this.t = this.typeAt(0);
+    if (this.cur() === Tok.PipeFrom || this.cur() === Tok.PipeInto) this.checkPipeFeature();
   }
 
   // --- tokens --------------------------------------------------------------------------------
 
-  private typeAt(i: number): TokenType {
-    const tok = this.tokens[i];
-    if (!tok) return EOF_TOKEN;
-    const type = tok.tokenType;
-    // Categories: the parser sees `}` and `"` and `''`-escapes, not their lexer variants.
-    const cat = type.CATEGORIES;
-    return cat && cat.length > 0 ? cat[0]! : type;
+  /** The current token's kind (a method, so that TypeScript does not narrow it). */
+  private cur(): Tok {
+    return this.t;
   }
 
-  private get tok(): IToken {
-    return this.tokens[this.i]!;
+  private typeAt(i: number): Tok {
+    return i < this.count ? (this.types[i] as Tok) : Tok.EOF;
   }
 
   private offset(): number {
-    const tok = this.tokens[this.i];
-    return tok ? tok.startOffset : this.source.text.length;
+    return this.i < this.count ? this.starts[this.i]! : this.source.text.length;
   }
 
   /** End offset of the previous token. */
   private prevEnd(): number {
-    const tok = this.tokens[this.i - 1];
-    return tok ? tok.startOffset + tok.image.length : 0;
+    return this.i > 0 ? this.tokens.ends[this.i - 1]! : 0;
   }
 
-  private advance(): IToken {
-    const tok = this.tokens[this.i++]!;
-    this.t = this.typeAt(this.i);
-    if (this.t === T.PipeFrom || this.t === T.PipeInto) this.checkPipeFeature();
-    return tok;
+  /** Text of token `i`. */
+  private image(i: number): string {
+    return this.source.text.slice(this.starts[i], this.tokens.ends[i]);
+  }
+
+  /** Moves past the current token and returns its index. */
+  private advance(): number {
+    const i = this.i++;
+    const t = (this.t = this.typeAt(this.i));
+    if (t === Tok.PipeFrom || t === Tok.PipeInto) this.checkPipeFeature();
+    return i;
+  }
+
+  /** Moves past the current token and returns its text. */
+  private take(): string {
+    return this.image(this.advance());
   }
 
   private checkPipeFeature(): void {
@@ -185,8 +196,8 @@ class Parser {
     }
   }
 
-  private expect(type: TokenType, ...alsoExpected: TokenType[]): IToken {
-    if (this.t !== type) throw this.unexpected([type, ...alsoExpected]);
+  private expect(type: Tok, ...alsoExpected: Tok[]): number {
+    if (this.cur() !== type) throw this.unexpected([type, ...alsoExpected]);
     return this.advance();
   }
 
@@ -195,26 +206,29 @@ class Parser {
   }
 
   /** Bison's "syntax error, unexpected X[, expecting A or B …]" (at most four expected). */
-  private unexpected(expected: TokenType[] = []): NixError {
-    const t = this.t;
-    let msg = `syntax error, unexpected ${T.tokenDisplayName.get(t) ?? t.name}`;
-    const list = [...new Set(expected)].sort((a, b) => T.tokenOrder.get(a)! - T.tokenOrder.get(b)!);
+  private unexpected(expected: Tok[] = []): NixError {
+    const t = this.cur();
+    let msg = `syntax error, unexpected ${tokenDisplayName[t]}`;
+    const list = [...new Set(expected)].sort((a, b) => tokenOrder[a]! - tokenOrder[b]!);
     if (list.length > 0 && list.length <= 4) {
-      msg += ", expecting " + list.map((e) => T.tokenDisplayName.get(e) ?? e.name).join(" or ");
+      msg += ", expecting " + list.map((e) => tokenDisplayName[e]).join(" or ");
     }
     let offset = this.offset();
     // CppNix reports an unexpected end of file at the end of the token that stood for it.
-    if (t === T.StrEof) offset += this.tok.image.length;
+    if (t === Tok.StrEof) offset = this.tokens.ends[this.i]!;
     return this.errorAt(offset, msg);
   }
 
-  private symbol(name: string): number {
-    let id = this.symbolIds.get(name);
-    if (id === undefined) {
-      id = this.symbolIds.size;
-      this.symbolIds.set(name, id);
+  /**
+   * An approximation of CppNix's symbol order (creation order in its symbol table): names by
+   * their first appearance in the source. Only needed to pick which of several duplicate
+   * formals to report, so it is computed on that error path only.
+   */
+  private symbolOrder(name: string): number {
+    for (let i = 0; i < this.count; i++) {
+      if (this.types[i] === Tok.Id && this.image(i) === name) return i;
     }
-    return id;
+    return this.count;
   }
 
   private enter(): void {
@@ -227,7 +241,7 @@ class Parser {
 
   parseTop(): Expr {
     const e = this.expr();
-    if (this.t !== EOF_TOKEN) throw this.unexpected([EOF_TOKEN]);
+    if (this.cur() !== Tok.EOF) throw this.unexpected([Tok.EOF]);
     return e;
   }
 
@@ -240,64 +254,62 @@ class Parser {
 
   private exprFunction(): Expr {
     const start = this.offset();
-    switch (this.t) {
-      case T.Id: {
+    switch (this.cur()) {
+      case Tok.Id: {
         const next = this.typeAt(this.i + 1);
-        if (next === T.Colon) {
-          const arg = this.advance().image;
-          this.symbol(arg);
+        if (next === Tok.Colon) {
+          const arg = this.take();
           this.advance();
           const body = this.exprFunctionNested();
           return this.lambda(start, arg, null, body);
         }
-        if (next === T.At) {
+        if (next === Tok.At) {
           const argTok = this.advance();
-          const arg = argTok.image;
-          this.symbol(arg);
+          const arg = this.image(argTok);
           this.advance();
-          if (this.t !== T.LCurly) throw this.unexpected([T.LCurly]);
+          if (this.cur() !== Tok.LCurly) throw this.unexpected([Tok.LCurly]);
           const formals = this.formalSet();
-          this.expect(T.Colon);
+          this.expect(Tok.Colon);
           this.validateFormals(formals, start, arg);
           const body = this.exprFunctionNested();
           return this.lambda(start, arg, formals, body);
         }
         break;
       }
-      case T.LCurly: {
+      case Tok.LCurly: {
         if (!this.isFormalSet()) break;
         const formals = this.formalSet();
         let arg: string | null = null;
-        if (this.t === T.At) {
+        if (this.cur() === Tok.At) {
           this.advance();
-          arg = this.expect(T.Id).image;
-          this.symbol(arg);
-          this.expect(T.Colon);
+          const name = this.image(this.expect(Tok.Id));
+          arg = name;
+          this.expect(Tok.Colon);
           this.validateFormals(formals, start, arg);
         } else {
-          this.expect(T.Colon, T.At);
+          this.expect(Tok.Colon, Tok.At);
           this.validateFormals(formals, start, null);
         }
         const body = this.exprFunctionNested();
         return this.lambda(start, arg, formals, body);
       }
-      case T.Assert:
-      case T.With: {
-        const isAssert = this.t === T.Assert;
+      case Tok.Assert:
+      case Tok.With: {
+        const isAssert = this.cur() === Tok.Assert;
         this.advance();
         const first = this.expr();
-        this.expect(T.Semi);
+        this.expect(Tok.Semi);
         const body = this.exprFunctionNested();
         const node = isAssert
           ? { kind: "Assert" as const, cond: first, body }
           : { kind: "With" as const, attrs: first, body };
         return { ...node, start, end: body.end, pos: start };
       }
-      case T.Let: {
-        if (this.typeAt(this.i + 1) === T.LCurly) break; // `let { … }`
+      case Tok.Let: {
+        if (this.typeAt(this.i + 1) === Tok.LCurly) break; // `let { … }`
         this.advance();
         const attrs = this.binds("let", start);
-        this.expect(T.In, T.Inherit);
+        this.expect(Tok.In, Tok.Inherit);
         if (attrs.dynamicAttrs.length > 0) {
           throw this.errorAt(start, "dynamic attributes not allowed in let");
         }
@@ -332,94 +344,101 @@ class Parser {
    */
   private isFormalSet(): boolean {
     const t1 = this.typeAt(this.i + 1);
-    if (t1 === T.Ellipsis) return true;
-    if (t1 === T.RCurly) {
+    if (t1 === Tok.Ellipsis) return true;
+    if (t1 === Tok.RCurly) {
       const t2 = this.typeAt(this.i + 2);
-      return t2 === T.Colon || t2 === T.At;
+      return t2 === Tok.Colon || t2 === Tok.At;
     }
-    if (t1 === T.Id) {
+    if (t1 === Tok.Id) {
       const t2 = this.typeAt(this.i + 2);
-      return t2 === T.Comma || t2 === T.Question || t2 === T.RCurly;
+      return t2 === Tok.Comma || t2 === Tok.Question || t2 === Tok.RCurly;
     }
     return false;
   }
 
   private formalSet(): Formals {
-    this.expect(T.LCurly);
+    this.expect(Tok.LCurly);
     const formals: Formal[] = [];
     let ellipsis = false;
-    if (this.t === T.Ellipsis) {
+    if (this.cur() === Tok.Ellipsis) {
       this.advance();
       ellipsis = true;
-      this.expect(T.RCurly);
+      this.expect(Tok.RCurly);
       return { formals, ellipsis };
     }
-    if (this.t === T.RCurly) {
+    if (this.cur() === Tok.RCurly) {
       this.advance();
       return { formals, ellipsis };
     }
     for (;;) {
-      const tok = this.expect(T.Id);
-      this.symbol(tok.image);
+      const tok = this.expect(Tok.Id);
       let def: Expr | null = null;
-      if (this.t === T.Question) {
+      if (this.cur() === Tok.Question) {
         this.advance();
         def = this.expr();
       }
-      formals.push({ name: tok.image, default: def, pos: tok.startOffset });
-      if (this.t === T.RCurly) {
+      formals.push({ name: this.image(tok), default: def, pos: this.starts[tok]! });
+      if (this.cur() === Tok.RCurly) {
         this.advance();
         break;
       }
-      this.expect(T.Comma, T.RCurly);
-      if (this.t === T.RCurly) {
+      this.expect(Tok.Comma, Tok.RCurly);
+      if (this.cur() === Tok.RCurly) {
         this.advance();
         break;
       }
-      if (this.t === T.Ellipsis) {
+      if (this.cur() === Tok.Ellipsis) {
         this.advance();
         ellipsis = true;
-        this.expect(T.RCurly);
+        this.expect(Tok.RCurly);
         break;
       }
-      if (this.t !== T.Id) throw this.unexpected([T.Id, T.Ellipsis, T.RCurly]);
+      if (this.cur() !== Tok.Id) throw this.unexpected([Tok.Id, Tok.Ellipsis, Tok.RCurly]);
     }
     return { formals, ellipsis };
   }
 
   /** CppNix's `validateFormals`: the first duplicate by symbol, reported at its second use. */
   private validateFormals(formals: Formals, lambdaPos: number, arg: string | null): void {
-    const sorted = formals.formals
-      .map((f) => ({ id: this.symbol(f.name), f }))
-      .sort((a, b) => a.id - b.id || a.f.pos - b.f.pos);
+    const seen = new Set<string>();
+    let hasDuplicate = false;
+    for (const f of formals.formals) {
+      if (seen.has(f.name)) hasDuplicate = true;
+      seen.add(f.name);
+    }
     let dup: { id: number; f: Formal } | undefined;
-    for (let i = 0; i + 1 < sorted.length; i++) {
-      if (sorted[i]!.f.name !== sorted[i + 1]!.f.name) continue;
-      const candidate = sorted[i + 1]!;
-      if (
-        !dup ||
-        candidate.id < dup.id ||
-        (candidate.id === dup.id && candidate.f.pos < dup.f.pos)
-      ) {
-        dup = candidate;
+    if (hasDuplicate) {
+      const sorted = formals.formals
+        .map((f) => ({ id: this.symbolOrder(f.name), f }))
+        .sort((a, b) => a.id - b.id || a.f.pos - b.f.pos);
+      for (let i = 0; i + 1 < sorted.length; i++) {
+        if (sorted[i]!.f.name !== sorted[i + 1]!.f.name) continue;
+        const candidate = sorted[i + 1]!;
+        if (
+          !dup ||
+          candidate.id < dup.id ||
+          (candidate.id === dup.id && candidate.f.pos < dup.f.pos)
+        ) {
+          dup = candidate;
+        }
       }
     }
     if (dup) {
       throw this.errorAt(dup.f.pos, `duplicate formal function argument '${dup.f.name}'`);
     }
-    if (arg !== null && formals.formals.some((f) => f.name === arg)) {
+    if (arg !== null && seen.has(arg)) {
       throw this.errorAt(lambdaPos, `duplicate formal function argument '${arg}'`);
     }
   }
 
   private exprIf(): Expr {
-    if (this.t === T.If) {
+    if (this.cur() === Tok.If) {
       const start = this.offset();
       this.advance();
       const cond = this.expr();
-      this.expect(T.Then);
+      this.expect(Tok.Then);
       const then = this.expr();
-      this.expect(T.Else);
+      this.expect(Tok.Else);
       const els = this.expr();
       return { kind: "If", cond, then, else: els, start, end: els.end, pos: start };
     }
@@ -429,9 +448,9 @@ class Parser {
   /** `a |> f |> g` (left) and `f <| g <| a` (right); the two do not mix. */
   private exprPipe(): Expr {
     const first = this.exprOp(0);
-    if (this.t === T.PipeInto) {
+    if (this.cur() === Tok.PipeInto) {
       let acc = first;
-      while (this.t === T.PipeInto) {
+      while (this.cur() === Tok.PipeInto) {
         const opPos = this.offset();
         this.advance();
         const fn = this.exprOp(0);
@@ -439,11 +458,11 @@ class Parser {
       }
       return acc;
     }
-    if (this.t === T.PipeFrom) {
+    if (this.cur() === Tok.PipeFrom) {
       const opPos = this.offset();
       this.advance();
       this.enter();
-      const arg = this.t === T.If ? this.exprIf() : this.exprPipeFromRhs();
+      const arg = this.cur() === Tok.If ? this.exprIf() : this.exprPipeFromRhs();
       this.depth--;
       return this.makeCall(opPos, first, arg, first.start, arg.end);
     }
@@ -452,7 +471,7 @@ class Parser {
 
   private exprPipeFromRhs(): Expr {
     const e = this.exprOp(0);
-    if (this.t === T.PipeFrom) {
+    if (this.cur() === Tok.PipeFrom) {
       const opPos = this.offset();
       this.advance();
       this.enter();
@@ -469,13 +488,15 @@ class Parser {
     let left = this.exprUnary();
     let lastNonAssoc = -1;
     for (;;) {
-      const info = binaryOps.get(this.t);
-      if (!info || info.prec < minPrec) break;
-      if (info.assoc === "none" && info.prec === lastNonAssoc) throw this.unexpected();
+      const t = this.cur();
+      const prec = opPrec[t]!;
+      if (prec === 0 || prec < minPrec) break;
+      const assoc = opAssoc[t]!;
+      if (assoc === "none" && prec === lastNonAssoc) throw this.unexpected();
       const opTok = this.advance();
-      const opType = opTok.tokenType;
-      const opPos = opTok.startOffset;
-      if (opType === T.Question) {
+      const opType = this.types[opTok] as Tok;
+      const opPos = this.starts[opTok]!;
+      if (opType === Tok.Question) {
         const path = this.attrPath();
         left = {
           kind: "OpHasAttr",
@@ -486,10 +507,10 @@ class Parser {
           pos: noPos,
         };
       } else {
-        const right = this.exprOp(info.assoc === "right" ? info.prec : info.prec + 1);
+        const right = this.exprOp(assoc === "right" ? prec : prec + 1);
         left = this.binary(opType, opPos, left, right);
       }
-      lastNonAssoc = info.assoc === "none" ? info.prec : -1;
+      lastNonAssoc = assoc === "none" ? prec : -1;
     }
     this.depth--;
     return left;
@@ -497,12 +518,12 @@ class Parser {
 
   private exprUnary(): Expr {
     const start = this.offset();
-    if (this.t === T.Bang) {
+    if (this.cur() === Tok.Bang) {
       this.advance();
       const e = this.exprOp(Prec.Not + 1);
       return { kind: "OpNot", expr: e, start, end: e.end, pos: noPos };
     }
-    if (this.t === T.Minus) {
+    if (this.cur() === Tok.Minus) {
       this.advance();
       this.enter();
       const e = this.exprUnary();
@@ -513,40 +534,40 @@ class Parser {
     return this.exprApp();
   }
 
-  private binary(op: TokenType, opPos: number, l: Expr, r: Expr): Expr {
+  private binary(op: Tok, opPos: number, l: Expr, r: Expr): Expr {
     const start = l.start;
     const end = r.end;
     const not = (e: Expr): Expr => ({ kind: "OpNot", expr: e, start, end, pos: noPos });
     switch (op) {
-      case T.Plus:
+      case Tok.Plus:
         return { kind: "ConcatStrings", forceString: false, parts: [l, r], start, end, pos: opPos };
-      case T.Minus:
+      case Tok.Minus:
         return this.call(opPos, this.builtinVar("__sub"), [l, r], start, end);
-      case T.Star:
+      case Tok.Star:
         return this.call(opPos, this.builtinVar("__mul"), [l, r], start, end);
-      case T.Slash:
+      case Tok.Slash:
         return this.call(opPos, this.builtinVar("__div"), [l, r], start, end);
-      case T.Lt:
+      case Tok.Lt:
         return this.call(opPos, this.builtinVar("__lessThan"), [l, r], start, end);
-      case T.Gt:
+      case Tok.Gt:
         return this.call(opPos, this.builtinVar("__lessThan"), [r, l], start, end);
-      case T.Leq:
+      case Tok.Leq:
         return not(this.call(opPos, this.builtinVar("__lessThan"), [r, l], start, end));
-      case T.Geq:
+      case Tok.Geq:
         return not(this.call(opPos, this.builtinVar("__lessThan"), [l, r], start, end));
     }
     const binOp =
-      op === T.Eq
+      op === Tok.Eq
         ? "=="
-        : op === T.NEq
+        : op === Tok.NEq
           ? "!="
-          : op === T.And
+          : op === Tok.And
             ? "&&"
-            : op === T.Or
+            : op === Tok.Or
               ? "||"
-              : op === T.Impl
+              : op === Tok.Impl
                 ? "->"
-                : op === T.Update
+                : op === Tok.Update
                   ? "//"
                   : "++";
     return { kind: "BinOp", op: binOp, left: l, right: r, start, end, pos: opPos };
@@ -574,7 +595,7 @@ class Parser {
     const start = this.offset();
     let fn = this.exprSelect();
     if (fn.kind === "Call") fn.cursedOrEnd = -1;
-    while (selectStart.has(this.t)) {
+    while (selectStart[this.cur()] === 1) {
       const arg = this.exprSelect();
       this.warnIfCursedOr(arg);
       fn = this.makeCall(start, fn, arg, start, arg.end);
@@ -597,11 +618,11 @@ class Parser {
   private exprSelect(): Expr {
     const start = this.offset();
     const subject = this.exprSimple();
-    if (this.t === T.Dot) {
+    if (this.cur() === Tok.Dot) {
       this.advance();
       const path = this.attrPath();
       let def: Expr | null = null;
-      if (this.t === T.OrKw) {
+      if (this.cur() === Tok.OrKw) {
         this.advance();
         this.enter();
         def = this.exprSelect();
@@ -618,7 +639,7 @@ class Parser {
         pos: start,
       };
     }
-    if (this.t === T.OrKw) {
+    if (this.cur() === Tok.OrKw) {
       // `f or`: for compatibility, `or` is a variable here (a "cursed or").
       this.advance();
       const end = this.prevEnd();
@@ -632,27 +653,26 @@ class Parser {
 
   private exprSimple(): Expr {
     const start = this.offset();
-    switch (this.t) {
-      case T.Id: {
-        const name = this.advance().image;
-        this.symbol(name);
+    switch (this.cur()) {
+      case Tok.Id: {
+        const name = this.take();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
         return { kind: "Var", name, start, end, pos: start };
       }
-      case T.IntLit:
+      case Tok.Int:
         return this.intLiteral();
-      case T.FloatLit:
+      case Tok.Float:
         return this.floatLiteral();
-      case T.DQuote:
+      case Tok.DQuote:
         return this.string();
-      case T.IndStringOpen:
+      case Tok.IndStringOpen:
         return this.indString();
-      case T.Path:
-      case T.HPath:
+      case Tok.Path:
+      case Tok.HPath:
         return this.path();
-      case T.SPath: {
-        const image = this.advance().image;
+      case Tok.SPath: {
+        const image = this.take();
         const end = this.prevEnd();
         const name: ExprString = {
           kind: "String",
@@ -669,23 +689,23 @@ class Parser {
           end,
         );
       }
-      case T.Uri: {
-        const value = this.advance().image;
+      case Tok.Uri: {
+        const value = this.take();
         return { kind: "String", value, start, end: this.prevEnd(), pos: noPos };
       }
-      case T.LParen: {
+      case Tok.LParen: {
         this.advance();
         const e = this.expr();
-        this.expect(T.RParen);
+        this.expect(Tok.RParen);
         return e;
       }
-      case T.Let:
-      case T.Rec: {
-        const isLet = this.t === T.Let;
+      case Tok.Let:
+      case Tok.Rec: {
+        const isLet = this.cur() === Tok.Let;
         this.advance();
-        this.expect(T.LCurly);
+        this.expect(Tok.LCurly);
         const attrs = this.binds("rec", start);
-        this.expect(T.RCurly, T.Inherit);
+        this.expect(Tok.RCurly, Tok.Inherit);
         attrs.recursive = true;
         attrs.start = start;
         attrs.end = this.prevEnd();
@@ -701,34 +721,36 @@ class Parser {
           pos: start,
         };
       }
-      case T.LCurly: {
+      case Tok.LCurly: {
         this.advance();
-        if (this.t === T.RCurly) {
+        if (this.cur() === Tok.RCurly) {
           this.advance();
           return this.newAttrs(start, this.prevEnd(), start);
         }
         const attrs = this.binds("attrs", start);
         if (attrs.attrs.size === 0 && attrs.dynamicAttrs.length === 0) {
           // `binds1` needs at least one binding: bison expects `inherit` here.
-          throw this.unexpected([T.Inherit]);
+          throw this.unexpected([Tok.Inherit]);
         }
-        this.expect(T.RCurly);
+        this.expect(Tok.RCurly);
         attrs.start = start;
         attrs.end = this.prevEnd();
         attrs.pos = start;
         return attrs;
       }
-      case T.LBracket: {
+      case Tok.LBracket: {
         this.advance();
         const elems: Expr[] = [];
         this.enter();
-        while (selectStart.has(this.t)) {
+        while (selectStart[this.cur()] === 1) {
           const e = this.exprSelect();
           this.warnIfCursedOr(e);
           elems.push(e);
         }
         this.depth--;
-        this.expect(T.RBracket);
+        // Bison expects `]` or any start of an element here: too many to name.
+        if (this.cur() !== Tok.RBracket) throw this.unexpected();
+        this.advance();
         return { kind: "List", elems, start, end: this.prevEnd(), pos: noPos };
       }
     }
@@ -737,7 +759,7 @@ class Parser {
 
   private intLiteral(): Expr {
     const start = this.offset();
-    const image = this.advance().image;
+    const image = this.take();
     const end = this.prevEnd();
     const n = Number(image);
     if (Number.isSafeInteger(n)) return { kind: "Int", value: n, start, end, pos: noPos };
@@ -748,7 +770,7 @@ class Parser {
 
   private floatLiteral(): Expr {
     const start = this.offset();
-    const image = this.advance().image;
+    const image = this.take();
     const value = Number(image);
     // strtod's ERANGE: overflow, or underflow to zero or a subnormal number.
     const mantissaNonZero = /[1-9]/.test(image.replace(/[eE].*$/, ""));
@@ -768,15 +790,17 @@ class Parser {
     const parts: Expr[] = [];
     let interpolated = false;
     for (;;) {
-      if (this.t === T.Str) {
+      if (this.cur() === Tok.Str) {
         const tok = this.advance();
-        parts.push(this.stringNode(unescapeStr(tok.image), tok.startOffset, this.prevEnd()));
-      } else if (this.t === T.DollarCurly) {
+        parts.push(
+          this.stringNode(unescapeStr(this.image(tok)), this.starts[tok]!, this.prevEnd()),
+        );
+      } else if (this.cur() === Tok.DollarCurly) {
         interpolated = true;
         parts.push(this.interpolation());
       } else break;
     }
-    this.expect(T.DQuote);
+    this.expect(Tok.DQuote);
     const end = this.prevEnd();
     if (!interpolated) {
       const value = parts.length === 0 ? "" : (parts[0] as ExprString).value;
@@ -800,7 +824,7 @@ class Parser {
   private interpolation(): Expr {
     this.advance();
     const e = this.expr();
-    this.expect(T.RCurly);
+    this.expect(Tok.RCurly);
     return e;
   }
 
@@ -811,18 +835,18 @@ class Parser {
     type Part = { text: string; indented: boolean; start: number; end: number } | Expr;
     const parts: Part[] = [];
     for (;;) {
-      if (this.t === T.IndStr) {
+      if (this.cur() === Tok.IndStr) {
         const tok = this.advance();
-        if (tok.image.includes("\0")) this.stringNode(tok.image, tok.startOffset, 0);
+        if (this.image(tok).includes("\0")) this.stringNode(this.image(tok), this.starts[tok]!, 0);
         parts.push({
-          text: tok.image,
+          text: this.image(tok),
           indented: true,
-          start: tok.startOffset,
+          start: this.starts[tok]!,
           end: this.prevEnd(),
         });
-      } else if (this.t === T.IndStrEscape) {
+      } else if (this.cur() === Tok.IndStrEscape) {
         const tok = this.advance();
-        const image = tok.image;
+        const image = this.image(tok);
         const text =
           image === "'''"
             ? "''"
@@ -831,12 +855,12 @@ class Parser {
               : image === "'"
                 ? "'"
                 : unescapeStr(image.slice(2));
-        parts.push({ text, indented: false, start: tok.startOffset, end: this.prevEnd() });
-      } else if (this.t === T.DollarCurly) {
+        parts.push({ text, indented: false, start: this.starts[tok]!, end: this.prevEnd() });
+      } else if (this.cur() === Tok.DollarCurly) {
         parts.push(this.interpolation());
       } else break;
     }
-    this.expect(T.IndStringClose, T.IndStr, T.DollarCurly);
+    this.expect(Tok.IndStringClose, Tok.IndStr, Tok.DollarCurly);
     const end = this.prevEnd();
     return stripIndentation(start, end, parts);
   }
@@ -845,8 +869,8 @@ class Parser {
 
   private path(): Expr {
     const start = this.offset();
-    const isHome = this.t === T.HPath;
-    const image = this.advance().image;
+    const isHome = this.cur() === Tok.HPath;
+    const image = this.take();
     let value: string;
     if (isHome) {
       if (this.options.pure) {
@@ -863,22 +887,45 @@ class Parser {
     }
     const pathNode: Expr = { kind: "Path", value, start, end: this.prevEnd(), pos: noPos };
     const parts: Expr[] = [pathNode];
-    let last = image;
+    // The lexer's INPATH_SLASH state: after a part ending in `/`, only `${` or more path
+    // characters may follow.
+    let prevSlash = image.endsWith("/");
+    let prevStart = start;
+    // `path_start STR` must go on with `${` (bison's `STR DOLLAR_CURLY expr '}'`).
+    let needInterpolation = false;
     for (;;) {
-      if (this.t === T.DollarCurly) {
+      const t = this.cur();
+      if (prevSlash && t !== Tok.DollarCurly && t !== Tok.PathStr) {
+        // CppNix reports the character after the slash; at the end of the input, where flex's
+        // EOF rule leaves the location alone, the start of the path part itself.
+        const atEnd = this.offset() === this.source.text.length;
+        throw this.errorAt(atEnd ? prevStart : this.offset(), "path has a trailing slash");
+      }
+      if (needInterpolation && t !== Tok.DollarCurly) {
+        const err = this.unexpected([Tok.DollarCurly]);
+        if (t !== Tok.PathEnd && t !== Tok.EOF) throw err;
+        // PATH_END carries the location of the token before it (flex's `unstash`).
+        throw new NixError(
+          "ParseError",
+          err.message.replace("end of file", "end of path"),
+          this.source.pos(prevStart),
+        );
+      }
+      if (t === Tok.DollarCurly) {
         parts.push(this.interpolation());
-        last = "";
-      } else if (this.t === T.PathStr) {
-        if (last.endsWith("/")) break; // cannot happen: the lexer takes the longest part
+        prevSlash = false;
+        needInterpolation = false;
+      } else if (t === Tok.PathStr) {
+        needInterpolation = parts.length === 1;
+        prevStart = this.offset();
         const tok = this.advance();
-        parts.push(this.stringNode(tok.image, tok.startOffset, this.prevEnd()));
-        last = tok.image;
+        parts.push(this.stringNode(this.image(tok), this.starts[tok]!, this.prevEnd()));
+        prevSlash = this.image(tok).endsWith("/");
       } else break;
     }
-    if (last.endsWith("/")) throw this.errorAt(this.offset(), "path has a trailing slash");
     const end = this.prevEnd();
-    if (this.t === T.PathEnd) this.advance();
-    else if (this.t !== EOF_TOKEN) throw this.unexpected([T.PathEnd]);
+    if (this.cur() === Tok.PathEnd) this.advance();
+    else if (this.cur() !== Tok.EOF) throw this.unexpected([Tok.PathEnd]);
     if (parts.length === 1) return pathNode;
     return { kind: "ConcatStrings", forceString: false, parts, start, end, pos: start };
   }
@@ -906,41 +953,40 @@ class Parser {
   private binds(context: "let" | "attrs" | "rec", start: number): ExprAttrs {
     const attrs = this.newAttrs(start, start, noPos);
     for (;;) {
-      const t = this.t;
-      if (t === T.Inherit) {
+      const t = this.cur();
+      if (t === Tok.Inherit) {
         this.inherit(attrs);
-      } else if (t === T.Id || t === T.OrKw || t === T.DQuote || t === T.DollarCurly) {
+      } else if (t === Tok.Id || t === Tok.OrKw || t === Tok.DQuote || t === Tok.DollarCurly) {
         const pathStart = this.offset();
         const path = this.attrPath();
-        this.expect(T.Assign, T.Dot);
+        this.expect(Tok.Assign, Tok.Dot);
         const value = this.expr();
-        this.expect(T.Semi);
+        this.expect(Tok.Semi);
         this.addAttr(attrs, path, pathStart, value);
       } else break;
     }
-    const t = this.t;
-    if (context === "let" && t !== T.In) throw this.unexpected([T.In, T.Inherit]);
-    if (context === "rec" && t !== T.RCurly) throw this.unexpected([T.Inherit, T.RCurly]);
-    if (context === "attrs" && t !== T.RCurly) throw this.unexpected([T.Inherit]);
+    const t = this.cur();
+    if (context === "let" && t !== Tok.In) throw this.unexpected([Tok.In, Tok.Inherit]);
+    if (context === "rec" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit, Tok.RCurly]);
+    if (context === "attrs" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit]);
     return attrs;
   }
 
   private inherit(attrs: ExprAttrs): void {
     this.advance();
     let from: Expr | null = null;
-    if (this.t === T.LParen) {
+    if (this.cur() === Tok.LParen) {
       this.advance();
       from = this.expr();
-      this.expect(T.RParen);
+      this.expect(Tok.RParen);
     }
     const names: { name: string; pos: number; end: number }[] = [];
     for (;;) {
       const pos = this.offset();
-      if (this.t === T.Id || this.t === T.OrKw) {
-        const name = this.advance().image;
-        this.symbol(name);
+      if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
+        const name = this.take();
         names.push({ name, pos, end: this.prevEnd() });
-      } else if (this.t === T.DQuote || this.t === T.DollarCurly) {
+      } else if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) {
         const e = this.stringAttr();
         if (typeof e !== "string")
           throw this.errorAt(pos, "dynamic attributes not allowed in inherit");
@@ -948,7 +994,7 @@ class Parser {
       } else break;
     }
     // Bison expects five tokens here (a name, a string, `${`, `or`, `;`), so it names none.
-    if (this.t !== T.Semi) throw this.unexpected();
+    if (this.cur() !== Tok.Semi) throw this.unexpected();
     this.advance();
     let fromIndex = -1;
     if (from) {
@@ -985,7 +1031,7 @@ class Parser {
   /** `a.b."c".${d}`: at least one name. */
   private attrPath(): AttrName[] {
     const path: AttrName[] = [this.attrName()];
-    while (this.t === T.Dot) {
+    while (this.cur() === Tok.Dot) {
       this.advance();
       path.push(this.attrName());
     }
@@ -993,20 +1039,18 @@ class Parser {
   }
 
   private attrName(): AttrName {
-    if (this.t === T.Id || this.t === T.OrKw) {
-      const name = this.advance().image;
-      this.symbol(name);
+    if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
+      const name = this.take();
       return name;
     }
-    if (this.t === T.DQuote || this.t === T.DollarCurly) return this.stringAttr();
-    throw this.unexpected([T.Id, T.OrKw, T.DollarCurly, T.DQuote]);
+    if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) return this.stringAttr();
+    throw this.unexpected([Tok.Id, Tok.OrKw, Tok.DollarCurly, Tok.DQuote]);
   }
 
   /** `"…"` or `${e}` as an attribute name: static when it is a plain string. */
   private stringAttr(): AttrName {
-    const e = this.t === T.DQuote ? this.string() : this.interpolation();
+    const e = this.cur() === Tok.DQuote ? this.string() : this.interpolation();
     if (e.kind === "String") {
-      this.symbol(e.value);
       return e.value;
     }
     return e;
@@ -1138,15 +1182,15 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
     }
     const s = p.text;
     for (let j = 0; j < s.length; j++) {
-      const c = s[j];
+      const c = s.charCodeAt(j);
       if (atStartOfLine) {
-        if (c === " ") curIndent++;
-        else if (c === "\n") curIndent = 0;
+        if (c === 32) curIndent++;
+        else if (c === 10) curIndent = 0;
         else {
           atStartOfLine = false;
           if (curIndent < minIndent) minIndent = curIndent;
         }
-      } else if (c === "\n") {
+      } else if (c === 10) {
         atStartOfLine = true;
         curIndent = 0;
       }
@@ -1163,26 +1207,25 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
       curDropped = 0;
       out.push(p);
     } else {
+      // Copy the text, leaving out up to `minIndent` spaces at the start of each line.
       let s2 = "";
       const s = p.text;
+      let keepFrom = 0;
       for (let j = 0; j < s.length; j++) {
-        const c = s[j]!;
+        const c = s.charCodeAt(j);
         if (atStartOfLine) {
-          if (c === " ") {
-            if (curDropped++ >= minIndent) s2 += c;
-          } else if (c === "\n") {
-            curDropped = 0;
-            s2 += c;
+          if (c === 32) {
+            if (curDropped++ < minIndent) {
+              s2 += s.slice(keepFrom, j);
+              keepFrom = j + 1;
+            }
           } else {
-            atStartOfLine = false;
             curDropped = 0;
-            s2 += c;
+            if (c !== 10) atStartOfLine = false;
           }
-        } else {
-          s2 += c;
-          if (c === "\n") atStartOfLine = true;
-        }
+        } else if (c === 10) atStartOfLine = true;
       }
+      s2 += s.slice(keepFrom);
       if (n === 1) {
         // Remove the last line if it is empty and consists only of spaces.
         const nl = s2.lastIndexOf("\n");

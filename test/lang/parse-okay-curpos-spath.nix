@@ -1,0 +1,1 @@
+[ __curPos <nix/fetchurl.nix> (builtins.map or true) ]

@@ -1,0 +1,1 @@
+a: b: c: [ (a + b * c) (a - b - c) (a / b / c) (-a) (- -a) (a ++ b ++ c) (a // b // c) (a -> b -> c) (a || b && c) (!a || !b) (a == b) (a != b) (a < b) (a <= b) (a > b) (a >= b) (a ? b) (a ? b.c."d") (a.b or c) (!a ? b) (-a ? b) (a + b ? c) (a < b == c) (!a == b) (!a + b) ]
