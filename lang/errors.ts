@@ -54,8 +54,15 @@ export class NixError extends Error {
   }
 }
 
+/** Strips trailing white space (a loop: the regex `[ \t\n\r]+$` is quadratic on long runs). */
 function chomp(s: string): string {
-  return s.replace(/[ \t\n\r]+$/, "");
+  let end = s.length;
+  for (;;) {
+    const c = s.charCodeAt(end - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) end--;
+    else break;
+  }
+  return s.slice(0, end);
 }
 
 /** `at file:line:col:` and the code frame, or nothing when there is no position. */

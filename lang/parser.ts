@@ -53,7 +53,7 @@ export interface ParseResult {
 }
 
 /** Deepest nesting of expressions accepted (each level costs a few stack frames). */
-export const MAX_NESTING = 120_000;
+export const MAX_NESTING = 400_000;
 
 // Bison precedence levels of binary operators.
 const enum Prec {

@@ -1,0 +1,160 @@
+/**
+ * The real `tsnix` command (dist/tsnix.mjs, built by `npm run build`): argument handling as
+ * nix-instantiate does it, files and stdin, `tsnix parse --json`, and the inputs that must never
+ * crash the process (deep nesting, huge literals), each parsed or rejected with a clean error.
+ */
+
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+
+const bin = path.join(import.meta.dirname, "..", "dist", "tsnix.mjs");
+
+function tsnix(args: string[], input?: string | Buffer, cwd?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    input,
+    cwd,
+    maxBuffer: 1 << 30,
+    timeout: 60_000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr.toString("utf8"), status: r.status };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsnix-cli-"));
+});
+
+describe("tsnix instantiate --parse", () => {
+  test("reads stdin with -", () => {
+    const r = tsnix(["instantiate", "--parse", "-"], "x: ./a", dir);
+    expect(r.stdout.toString()).toBe(`(x: ${fs.realpathSync(dir)}/a)\n`);
+    expect(r.status).toBe(0);
+  });
+
+  test("parses -E expressions, several in one run", () => {
+    const r = tsnix(["instantiate", "--parse", "-E", "1 + 2", "[ a.b ]"], undefined, dir);
+    expect(r.stderr).toMatch(/undefined variable 'a'/);
+    expect(r.status).toBe(1);
+    const ok = tsnix(["instantiate", "--parse", "-E", "1 + 2", "x: x.b"]);
+    expect(ok.stdout.toString()).toBe("(1 + 2)\n(x: (x).b)\n");
+  });
+
+  test("a directory means its default.nix; paths are relative to the file", () => {
+    fs.mkdirSync(path.join(dir, "pkg"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "pkg", "default.nix"), "{ src = ./src; }\n");
+    const r = tsnix(["instantiate", "--parse", "pkg"], undefined, dir);
+    expect(r.stdout.toString()).toBe(`{ src = ${fs.realpathSync(dir)}/pkg/src; }\n`);
+  });
+
+  test("a missing file is Nix's error", () => {
+    const r = tsnix(["instantiate", "--parse", "/nonexistent/x.nix"]);
+    expect(r.stderr).toBe(
+      "error: getting status of '/nonexistent/x.nix': No such file or directory\n",
+    );
+    expect(r.status).toBe(1);
+  });
+
+  test("an unknown flag is Nix's error", () => {
+    const r = tsnix(["instantiate", "--frobnicate"]);
+    expect(r.stderr).toBe(
+      "error: unrecognised flag '--frobnicate'\n       Try 'nix-instantiate --help' for more information.\n",
+    );
+    expect(r.status).toBe(1);
+  });
+
+  test("a syntax error has a code frame and exit status 1", () => {
+    const r = tsnix(["instantiate", "--parse", "-"], "{ a = 1 }");
+    expect(r.stderr).toBe(
+      "error: syntax error, unexpected '}', expecting ';'\n" +
+        "       at «stdin»:1:9:\n" +
+        "            1| { a = 1 }\n" +
+        "             |         ^\n",
+    );
+    expect(r.status).toBe(1);
+  });
+
+  test("non-UTF-8 bytes pass through unchanged", () => {
+    const r = tsnix(["instantiate", "--parse", "-"], Buffer.from([0x22, 0xff, 0xc3, 0xa9, 0x22]));
+    expect([...r.stdout]).toEqual([0x22, 0xff, 0xc3, 0xa9, 0x22, 0x0a]);
+  });
+
+  test("pipe operators need the experimental feature", () => {
+    const off = tsnix(["instantiate", "--parse", "-E", "1 |> f"]);
+    expect(off.stderr).toMatch(/experimental Nix feature 'pipe-operators' is disabled/);
+    const on = tsnix([
+      "instantiate",
+      "--parse",
+      "--extra-experimental-features",
+      "pipe-operators",
+      "-E",
+      "f: g: 1 |> f |> g",
+    ]);
+    expect(on.stdout.toString()).toBe("(f: (g: (g (f 1))))\n");
+  });
+});
+
+describe("tsnix parse --json", () => {
+  test("prints the AST with spans", () => {
+    const r = tsnix(["parse", "--json", "-"], "x: x.a");
+    const ast = JSON.parse(r.stdout.toString());
+    expect(ast.kind).toBe("Lambda");
+    expect(ast.arg).toBe("x");
+    expect(ast.span).toEqual({
+      file: "«stdin»",
+      start: { line: 1, column: 1, offset: 0 },
+      end: { line: 1, column: 7, offset: 6 },
+    });
+    expect(ast.body).toMatchObject({
+      kind: "Select",
+      path: ["a"],
+      subject: { kind: "Var", name: "x" },
+    });
+  });
+});
+
+describe("inputs that must not crash", () => {
+  const cases: [string, () => string, RegExp][] = [
+    ["100,000 nested parentheses", () => "(".repeat(1e5) + "1" + ")".repeat(1e5), /^1\n$/],
+    ["100,000 nested lists", () => "[".repeat(1e5) + "]".repeat(1e5), /^\[ \(\[ \(/],
+    ["100,000 nested lets", () => "let a = 1; in ".repeat(1e5) + "a", /^\(let a = 1; in /],
+    ["100,000 nested sets", () => "{ a = ".repeat(1e5) + "1" + "; }".repeat(1e5), /^\{ a = \{/],
+    ["a 100,000-long attribute path", () => "x: x" + ".a".repeat(1e5), /^\(x: \(x\)\.a\.a/],
+    ["100,000 unary minuses", () => "-".repeat(1e5) + "1", /^\(__sub 0 \(__sub 0/],
+    [
+      "a 1,000,000-element list",
+      () => "[ " + Array.from({ length: 1e6 }, (_, i) => String(i)).join(" ") + " ]",
+      /^\[ \(0\) \(1\)/,
+    ],
+    ["a 10 MB string", () => '"' + "abcdefghij".repeat(1e6) + '"', /^"abcdefghij/],
+    ["a 10 MB indented string", () => "''\n" + "  line\n".repeat(1.5e6) + "''", /^"line\\nline/],
+  ];
+  for (const [name, make, expected] of cases) {
+    test(`${name} parses`, () => {
+      const r = tsnix(["instantiate", "--parse", "-"], make());
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout.subarray(0, 64).toString("latin1")).toMatch(expected);
+    });
+  }
+
+  test("nesting beyond the limit is a clean error, not a crash", () => {
+    const r = tsnix(["instantiate", "--parse", "-"], "[".repeat(2e6) + "]".repeat(2e6));
+    expect(r.stderr).toMatch(/^error: expression nesting is too deep\n {7}at «stdin»:1:\d+:\n/);
+    expect(r.status).toBe(1);
+  });
+
+  test("the nesting error is the same with --parse and tsnix parse --json", () => {
+    const input = "(".repeat(5e5) + "1" + ")".repeat(5e5);
+    const a = tsnix(["instantiate", "--parse", "-"], input);
+    const b = tsnix(["parse", "--json", "-"], input);
+    expect(a.status).toBe(1);
+    expect(b.stderr).toBe(a.stderr);
+  });
+});
+
+test("the built command exists", () => {
+  expect(execFileSync(process.execPath, [bin, "--version"]).toString()).toMatch(/^tsnix /);
+});
