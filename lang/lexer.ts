@@ -482,6 +482,30 @@ export function tokenize(text: string): Tokens {
 
     // INITIAL and DEFAULT.
     const f = cls[c]!;
+    if (f & C.IdStart) {
+      // Fast path: an identifier or keyword not followed by `.`, `+`, `/` or `:`. Then no path
+      // (its run of path characters ends before a `/`) and no URI (its scheme ends before a
+      // `:`) can start here, and the longest match is the identifier.
+      let j = p + 1;
+      while (j < len && cls[text.charCodeAt(j)]! & C.IdChar) j++;
+      const d = j < len ? text.charCodeAt(j) : -1;
+      if (d !== 46 && d !== 43 && d !== 47 && d !== 58) {
+        const kw = j - p <= 7 ? keywords.get(text.slice(p, j)) : undefined;
+        emit(kw ?? Tok.Id, p, j);
+        p = j;
+        continue;
+      }
+    } else if (f & C.Digit) {
+      // Fast path: an integer not followed by a path character, `/` or `:` (likewise).
+      let j = p + 1;
+      while (j < len && cls[text.charCodeAt(j)]! & C.Digit) j++;
+      const d = j < len ? text.charCodeAt(j) : -1;
+      if (d === -1 || !(cls[d]! & (C.PathChar | C.IdChar) || d === 47 || d === 58)) {
+        emit(Tok.Int, p, j);
+        p = j;
+        continue;
+      }
+    }
     if (f & C.Space) {
       p++;
       while (is(p, C.Space)) p++;

@@ -17,7 +17,10 @@ import { NixError } from "./errors.js";
 import type { Source } from "./source.js";
 
 interface Scope {
-  readonly names: ReadonlySet<string> | null; // null: a `with`
+  /** The names bound here (a set's own `Map` serves as is); null for a `with`. */
+  readonly names: { has(name: string): boolean } | null;
+  /** A lambda's single argument, when `names` is not needed. */
+  readonly arg?: string;
   readonly up: Scope | null;
 }
 
@@ -28,7 +31,9 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
   function lookup(name: string, scope: Scope | null): boolean {
     let sawWith = false;
     for (let s = scope; s; s = s.up) {
-      if (s.names === null) sawWith = true;
+      if (s.arg !== undefined) {
+        if (s.arg === name) return true;
+      } else if (s.names === null) sawWith = true;
       else if (s.names.has(name)) return true;
     }
     return sawWith;
@@ -79,17 +84,21 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         path(e.path, scope);
         return;
       case "Attrs":
-        if (e.recursive) attrs(e, scope, { names: new Set(e.attrs.keys()), up: scope });
+        if (e.recursive) attrs(e, scope, { names: e.attrs, up: scope });
         else attrs(e, scope, scope);
         return;
       case "List":
         for (const x of e.elems) visit(x, scope);
         return;
       case "Lambda": {
-        const names = new Set<string>();
-        if (e.arg !== null) names.add(e.arg);
-        for (const f of e.formals?.formals ?? []) names.add(f.name);
-        const inner: Scope = { names, up: scope };
+        let inner: Scope;
+        if (e.formals === null) inner = { names: null, arg: e.arg!, up: scope };
+        else {
+          const names = new Set<string>();
+          if (e.arg !== null) names.add(e.arg);
+          for (const f of e.formals.formals) names.add(f.name);
+          inner = { names, up: scope };
+        }
         for (const f of e.formals?.formals ?? []) if (f.default) visit(f.default, inner);
         visit(e.body, inner);
         return;
@@ -99,7 +108,7 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         for (const a of e.args) visit(a, scope);
         return;
       case "Let": {
-        const inner: Scope = { names: new Set(e.attrs.attrs.keys()), up: scope };
+        const inner: Scope = { names: e.attrs.attrs, up: scope };
         attrs(e.attrs, scope, inner);
         visit(e.body, inner);
         return;
