@@ -375,17 +375,19 @@ export function tokenize(text: string): Tokens {
   while (p < len) {
     const c = text.charCodeAt(p);
 
+    // `${` opens an interpolation in every mode (no rule of any mode can take it otherwise).
+    if (c === 36 && at(p + 1) === 123) {
+      emit(Tok.DollarCurly, p, p + 2);
+      push(Mode.Default);
+      p += 2;
+      continue;
+    }
+
     if (mode === Mode.String) {
       if (c === 34 /* " */) {
         emit(Tok.DQuote, p, p + 1);
         pop();
         p++;
-        continue;
-      }
-      if (c === 36 && at(p + 1) === 123) {
-        emit(Tok.DollarCurly, p, p + 2);
-        push(Mode.Default);
-        p += 2;
         continue;
       }
       let i = p;
@@ -433,12 +435,6 @@ export function tokenize(text: string): Tokens {
         }
         continue;
       }
-      if (c === 36 && at(p + 1) === 123) {
-        emit(Tok.DollarCurly, p, p + 2);
-        push(Mode.Default);
-        p += 2;
-        continue;
-      }
       let i = p;
       for (;;) {
         const d = at(i);
@@ -463,12 +459,6 @@ export function tokenize(text: string): Tokens {
     }
 
     if (mode === Mode.InPath) {
-      if (c === 36 && at(p + 1) === 123) {
-        emit(Tok.DollarCurly, p, p + 2);
-        push(Mode.Default);
-        p += 2;
-        continue;
-      }
       const e = matchPathPart(p);
       if (e > p) {
         emit(Tok.PathStr, p, e);
@@ -669,14 +659,6 @@ export function tokenize(text: string): Tokens {
       case 43 /* + */:
         if (c1 === 43) ((type = Tok.Concat), (w = 2));
         else type = Tok.Plus;
-        break;
-      case 36 /* $ */:
-        if (c1 === 123) {
-          emit(Tok.DollarCurly, p, p + 2);
-          push(Mode.Default);
-          p += 2;
-          continue;
-        }
         break;
       case 123 /* { */:
         emit(Tok.LCurly, p, p + 1);
