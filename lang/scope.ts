@@ -16,25 +16,31 @@ import { assertNever, type AttrName, type Expr, type ExprAttrs } from "./ast.js"
 import { NixError } from "./errors.js";
 import type { Source } from "./source.js";
 
+/** One shape for every scope, so that `lookup` stays monomorphic. */
 interface Scope {
-  /** The names bound here (a set's own `Map` serves as is); null for a `with`. */
-  readonly names: { has(name: string): boolean } | null;
-  /** A lambda's single argument, when `names` is not needed. */
-  readonly arg?: string;
+  /** The names bound here; null for a `with`, or for a lambda with only an argument. */
+  readonly names: ReadonlyMap<string, unknown> | null;
+  /** A lambda's argument (`x` in `x: …`), or null. */
+  readonly arg: string | null;
+  /** True for `with e; …`: every otherwise unbound name inside is looked up in `e`. */
+  readonly isWith: boolean;
   readonly up: Scope | null;
 }
 
 /** Checks that every variable of `expr` is bound. Throws "undefined variable 'x'". */
 export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<string>): void {
-  const top: Scope = { names: globals, up: null };
+  const top: Scope = {
+    names: new Map([...globals].map((n) => [n, true])),
+    arg: null,
+    isWith: false,
+    up: null,
+  };
 
   function lookup(name: string, scope: Scope | null): boolean {
     let sawWith = false;
     for (let s = scope; s; s = s.up) {
-      if (s.arg !== undefined) {
-        if (s.arg === name) return true;
-      } else if (s.names === null) sawWith = true;
-      else if (s.names.has(name)) return true;
+      if (s.isWith) sawWith = true;
+      else if (s.arg === name || (s.names !== null && s.names.has(name))) return true;
     }
     return sawWith;
   }
@@ -84,21 +90,19 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         path(e.path, scope);
         return;
       case "Attrs":
-        if (e.recursive) attrs(e, scope, { names: e.attrs, up: scope });
+        if (e.recursive) attrs(e, scope, { names: e.attrs, arg: null, isWith: false, up: scope });
         else attrs(e, scope, scope);
         return;
       case "List":
         for (const x of e.elems) visit(x, scope);
         return;
       case "Lambda": {
-        let inner: Scope;
-        if (e.formals === null) inner = { names: null, arg: e.arg!, up: scope };
-        else {
-          const names = new Set<string>();
-          if (e.arg !== null) names.add(e.arg);
-          for (const f of e.formals.formals) names.add(f.name);
-          inner = { names, up: scope };
+        let names: Map<string, unknown> | null = null;
+        if (e.formals !== null) {
+          names = new Map();
+          for (const f of e.formals.formals) names.set(f.name, f);
         }
+        const inner: Scope = { names, arg: e.arg, isWith: false, up: scope };
         for (const f of e.formals?.formals ?? []) if (f.default) visit(f.default, inner);
         visit(e.body, inner);
         return;
@@ -108,14 +112,14 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         for (const a of e.args) visit(a, scope);
         return;
       case "Let": {
-        const inner: Scope = { names: e.attrs.attrs, up: scope };
+        const inner: Scope = { names: e.attrs.attrs, arg: null, isWith: false, up: scope };
         attrs(e.attrs, scope, inner);
         visit(e.body, inner);
         return;
       }
       case "With":
         visit(e.attrs, scope);
-        visit(e.body, { names: null, up: scope });
+        visit(e.body, { names: null, arg: null, isWith: true, up: scope });
         return;
       case "If":
         visit(e.cond, scope);
