@@ -117,6 +117,41 @@ class Out {
     this.n = n;
   }
 
+  /** `printLiteralString(s)`, written directly. */
+  pushLiteralString(s: string): void {
+    const len = s.length;
+    // At most two bytes per character, and the quotes.
+    if (this.n + 2 * len + 2 > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + 2 * len + 2));
+      bigger.set(this.buf.subarray(0, this.n));
+      this.buf = bigger;
+    }
+    const b = this.buf;
+    let n = this.n;
+    b[n++] = 34;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 34 || c === 92) {
+        b[n++] = 92;
+        b[n++] = c;
+      } else if (c === 10) {
+        b[n++] = 92;
+        b[n++] = 110; // n
+      } else if (c === 13) {
+        b[n++] = 92;
+        b[n++] = 114; // r
+      } else if (c === 9) {
+        b[n++] = 92;
+        b[n++] = 116; // t
+      } else if (c === 36 && s.charCodeAt(i + 1) === 123) {
+        b[n++] = 92;
+        b[n++] = 36;
+      } else b[n++] = c;
+    }
+    b[n++] = 34;
+    this.n = n;
+  }
+
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
   }
@@ -142,7 +177,7 @@ function show(e: Expr, out: Out): void {
       out.push(printIdentifier(e.name));
       return;
     case "String":
-      out.push(printLiteralString(e.value));
+      out.pushLiteralString(e.value);
       return;
     case "Select":
       out.push("(");
