@@ -117,6 +117,28 @@ class Out {
     this.n = n;
   }
 
+  /** `printIdentifier(s)`, written directly: a plain identifier needs no intermediate string. */
+  pushIdentifier(s: string): void {
+    if (isIdentifierLike(s) && !reservedKeywords.has(s)) this.push(s);
+    else if (s === "") this.push('""');
+    else if (reservedKeywords.has(s)) this.push(`"${s}"`);
+    else this.pushLiteralString(s);
+  }
+
+  /** `showAttrPath(path)`, written directly. */
+  pushAttrPath(path: readonly AttrName[]): void {
+    for (let i = 0; i < path.length; i++) {
+      if (i > 0) this.push(".");
+      const n = path[i]!;
+      if (typeof n === "string") this.pushIdentifier(n);
+      else {
+        this.push('"${');
+        show(n, this);
+        this.push('}"');
+      }
+    }
+  }
+
   /** `printLiteralString(s)`, written directly. */
   pushLiteralString(s: string): void {
     const len = s.length;
@@ -174,7 +196,7 @@ function show(e: Expr, out: Out): void {
   // Cases in order of frequency: V8 tests them one by one.
   switch (e.kind) {
     case "Var":
-      out.push(printIdentifier(e.name));
+      out.pushIdentifier(e.name);
       return;
     case "String":
       out.pushLiteralString(e.value);
@@ -183,7 +205,7 @@ function show(e: Expr, out: Out): void {
       out.push("(");
       show(e.subject, out);
       out.push(").");
-      out.push(showAttrPath(e.path));
+      out.pushAttrPath(e.path);
       if (e.default) {
         out.push(" or (");
         show(e.default, out);
@@ -236,7 +258,7 @@ function show(e: Expr, out: Out): void {
         for (const f of sorted) {
           if (!first) out.push(", ");
           first = false;
-          out.push(printIdentifier(f.name));
+          out.pushIdentifier(f.name);
           if (f.default) {
             out.push(" ? ");
             show(f.default, out);
@@ -246,7 +268,7 @@ function show(e: Expr, out: Out): void {
         out.push(" }");
         if (e.arg !== null) out.push(" @ ");
       }
-      if (e.arg !== null) out.push(printIdentifier(e.arg));
+      if (e.arg !== null) out.pushIdentifier(e.arg);
       out.push(": ");
       show(e.body, out);
       out.push(")");
@@ -297,7 +319,7 @@ function show(e: Expr, out: Out): void {
       out.push("((");
       show(e.subject, out);
       out.push(") ? ");
-      out.push(showAttrPath(e.path));
+      out.pushAttrPath(e.path);
       out.push(")");
       return;
     case "Assert":
@@ -362,7 +384,7 @@ function showBindings(e: ExprAttrs, out: Out): void {
     out.push("inherit");
     for (const n of inherits) {
       out.push(" ");
-      out.push(printIdentifier(n));
+      out.pushIdentifier(n);
     }
     out.push("; ");
   }
@@ -373,7 +395,7 @@ function showBindings(e: ExprAttrs, out: Out): void {
       out.push(")");
       for (const n of inheritsFrom.get(displ)!) {
         out.push(" ");
-        out.push(printIdentifier(n));
+        out.pushIdentifier(n);
       }
       out.push("; ");
     }
@@ -382,7 +404,7 @@ function showBindings(e: ExprAttrs, out: Out): void {
     for (const name of names) {
       const def = attrs.get(name)!;
       if (def.kind !== "plain") continue;
-      out.push(printIdentifier(name));
+      out.pushIdentifier(name);
       out.push(" = ");
       show(def.value, out);
       out.push("; ");
