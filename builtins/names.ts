@@ -5,7 +5,7 @@
  * leaving out internal ones (`fetchFinalTree`) and the unsafe native-code ones (`__exec`,
  * `__importNative`), which Nix only defines on request.
  *
- * Static scope checking uses this list until the builtins registry (issue 3) supplies it.
+ * `registry.ts` defines every one of them (those tsnix does not implement yet fail when called).
  */
 
 /** Builtins reachable without `builtins.` and without `__`. */

@@ -6,6 +6,7 @@
  */
 
 import { globalNames } from "../builtins/names.js";
+import { createEvaluator, evalSource, printAmbiguous } from "../evaluator/index.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { parse } from "../lang/parser.js";
@@ -26,6 +27,7 @@ export interface RunResult {
 class Output {
   stdout: (string | Uint8Array)[] = [];
   stderr: string[] = [];
+  showTrace = false;
 }
 
 const USAGE = `Usage: tsnix COMMAND [OPTIONS...]
@@ -45,7 +47,7 @@ export function run(argv: string[], io: HostIO): RunResult {
     exitCode = dispatch(argv, io, out);
   } catch (e) {
     if (!(e instanceof NixError)) throw e;
-    out.stderr.push(renderError(e) + "\n");
+    out.stderr.push(renderError(e, { showTrace: out.showTrace }) + "\n");
     exitCode = 1;
   }
   return { stdout: out.stdout, stderr: out.stderr.join(""), exitCode };
@@ -116,6 +118,10 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let readStdin = false;
   let fromArgs = false;
   let parseOnly = false;
+  let evalOnly = false;
+  let strict = false;
+  let showTrace = false;
+  let maxCallDepth: number | undefined;
   const features = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -153,11 +159,23 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       }
       case "--eval":
       case "--eval-only":
+        evalOnly = true;
+        break;
       case "--strict":
+        strict = true;
+        break;
+      case "--show-trace":
+        showTrace = true;
+        break;
+      case "--no-show-trace":
+        showTrace = false;
+        break;
+      case "--max-call-depth":
+        maxCallDepth = Number(value());
+        break;
       case "--json":
       case "--xml":
       case "--no-location":
-      case "--show-trace":
       case "--read-write-mode":
       case "--readonly-mode":
         break;
@@ -165,7 +183,6 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       case "--include":
       case "-A":
       case "--attr":
-      case "--max-call-depth":
         value();
         break;
       case "--arg":
@@ -178,12 +195,13 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         files.push(arg);
     }
   }
-  if (!parseOnly) {
+  if (!parseOnly && !evalOnly) {
     throw new NixError(
       "EvalError",
-      "tsnix cannot evaluate expressions yet; only --parse is implemented (see issue 3)",
+      "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
     );
   }
+  out.showTrace = showTrace;
   const cwd = io.cwd();
   const inputs: (() => Input)[] = [];
   if (readStdin) {
@@ -201,9 +219,24 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       });
     }
   }
+  if (parseOnly) {
+    for (const input of inputs) {
+      const { expr } = parseInput(input(), io, out, features);
+      out.stdout.push(showExprBytes(expr, "\n"));
+    }
+    return 0;
+  }
+  const ev = createEvaluator({ maxCallDepth });
   for (const input of inputs) {
-    const { expr } = parseInput(input(), io, out, features);
-    out.stdout.push(showExprBytes(expr, "\n"));
+    const { text, origin, basePath } = input();
+    const v = evalSource(ev, text, origin, {
+      basePath,
+      home: io.env("HOME") ?? "/",
+      experimentalFeatures: features,
+      warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+    });
+    if (strict) ev.forceDeep(v);
+    out.stdout.push(printAmbiguous(v) + "\n");
   }
   return 0;
 }

@@ -71,6 +71,14 @@ export interface ExprPath extends Node {
 export interface ExprVar extends Node {
   readonly kind: "Var";
   readonly name: string;
+  /**
+   * Set by scope resolution (lang/scope.ts): how many environments up the variable lives, and
+   * its index there; when `fromWith`, `level` leads to the innermost `with` and the name is
+   * looked up in the `with` sets from there outwards.
+   */
+  level?: number;
+  displ?: number;
+  fromWith?: boolean;
 }
 
 /** An attribute name in a path: static, or `${e}` / `"…${e}…"`. */
@@ -97,6 +105,8 @@ export interface AttrDef {
   value: Expr;
   /** Offset of the definition (its attribute path, or the inherited name). */
   pos: number;
+  /** Index in the environment of a `rec` set or `let` (set by scope resolution). */
+  displ?: number;
 }
 
 export interface DynamicAttrDef {
@@ -124,6 +134,8 @@ export interface Formal {
   readonly name: string;
   readonly default: Expr | null;
   readonly pos: number;
+  /** Index in the function's environment (set by scope resolution). */
+  displ?: number;
 }
 
 export interface Formals {

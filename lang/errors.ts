@@ -91,7 +91,7 @@ export function renderError(
       continue;
     }
     count++;
-    body += `\n… ${trace.message}\n`;
+    body += `\n\xe2\x80\xa6 ${trace.message}\n`; // "…" as UTF-8 bytes
     if (trace.pos) {
       body += positionLines(trace.pos, "  ");
       count++;

@@ -1,7 +1,12 @@
 /**
  * Static scope resolution, as CppNix's `bindVars`: every variable is looked up in the lexical
  * scopes around it before anything is evaluated, so that an unbound variable is an error even in
- * code that never runs (`undefined variable 'y'`, also for `nix-instantiate --parse`).
+ * code that never runs (`undefined variable 'y'`, also for `nix-instantiate --parse`), and gets
+ * its address: `level` environments up, index `displ` there (or `fromWith`).
+ *
+ * Environments, as the evaluator builds them: a lambda's holds its argument (index 0, if any)
+ * then its formals in source order; a `let`'s or `rec` set's holds its static attributes in
+ * definition order; a `with`'s holds the set. Globals live in the outermost environment.
  *
  * Scopes, as CppNix builds them: a `rec { … }` or `let` binds its static names for its plain
  * attribute values, its `inherit (e)` sources and its body; a plain `inherit x;` looks `x` up
@@ -12,14 +17,14 @@
  * Pinned by test/lang/parse-fail-undef-var*.
  */
 
-import { assertNever, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
+import { assertNever, type AttrName, type Expr, type ExprAttrs, type ExprVar } from "./ast.js";
 import { NixError } from "./errors.js";
 import type { Source } from "./source.js";
 
 /** One shape for every scope, so that `lookup` stays monomorphic. */
 interface Scope {
-  /** The names bound here; null for a `with`, or for a lambda with only an argument. */
-  readonly names: ReadonlyMap<string, unknown> | null;
+  /** The names bound here, with their index; null for a `with` or a lambda with only an argument. */
+  readonly names: ReadonlyMap<string, { displ?: number }> | null;
   /** A lambda's argument (`x` in `x: …`), or null. */
   readonly arg: string | null;
   /** True for `with e; …`: every otherwise unbound name inside is looked up in `e`. */
@@ -27,22 +32,50 @@ interface Scope {
   readonly up: Scope | null;
 }
 
-/** Checks that every variable of `expr` is bound. Throws "undefined variable 'x'". */
-export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<string>): void {
-  const top: Scope = {
-    names: new Map([...globals].map((n) => [n, true])),
-    arg: null,
-    isWith: false,
-    up: null,
-  };
+/**
+ * Resolves every variable of `expr` (see the module comment). `globals` are the names of the
+ * outermost environment, in the order of its values. Throws "undefined variable 'x'".
+ */
+export function checkScopes(expr: Expr, source: Source, globals: Iterable<string>): void {
+  const globalScope = new Map<string, { displ: number }>();
+  for (const name of globals) globalScope.set(name, { displ: globalScope.size });
+  const top: Scope = { names: globalScope, arg: null, isWith: false, up: null };
 
-  function lookup(name: string, scope: Scope | null): boolean {
-    let sawWith = false;
-    for (let s = scope; s; s = s.up) {
-      if (s.isWith) sawWith = true;
-      else if (s.arg === name || (s.names !== null && s.names.has(name))) return true;
+  /** Sets the address of `v`; false if it is unbound. */
+  function lookup(v: ExprVar, scope: Scope | null): boolean {
+    const name = v.name;
+    let withLevel = -1;
+    let level = 0;
+    for (let s = scope; s; s = s.up, level++) {
+      if (s.isWith) {
+        if (withLevel === -1) withLevel = level;
+      } else if (s.arg === name) {
+        v.level = level;
+        v.displ = 0;
+        v.fromWith = false;
+        return true;
+      } else if (s.names !== null) {
+        const def = s.names.get(name);
+        if (def !== undefined) {
+          v.level = level;
+          v.displ = def.displ!;
+          v.fromWith = false;
+          return true;
+        }
+      }
     }
-    return sawWith;
+    if (withLevel === -1) return false;
+    v.level = withLevel;
+    v.displ = 0;
+    v.fromWith = true;
+    return true;
+  }
+
+  /** Gives the static attributes of a `let` or `rec` set their indices. */
+  function number(e: ExprAttrs): ExprAttrs["attrs"] {
+    let i = 0;
+    for (const def of e.attrs.values()) def.displ = i++;
+    return e.attrs;
   }
 
   function path(p: readonly AttrName[], scope: Scope): void {
@@ -72,7 +105,7 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
       case "InheritFrom":
         return;
       case "Var":
-        if (!lookup(e.name, scope)) {
+        if (!lookup(e, scope)) {
           throw new NixError(
             "UndefinedVarError",
             `undefined variable '${e.name}'`,
@@ -90,17 +123,22 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         path(e.path, scope);
         return;
       case "Attrs":
-        if (e.recursive) attrs(e, scope, { names: e.attrs, arg: null, isWith: false, up: scope });
-        else attrs(e, scope, scope);
+        if (e.recursive) {
+          attrs(e, scope, { names: number(e), arg: null, isWith: false, up: scope });
+        } else attrs(e, scope, scope);
         return;
       case "List":
         for (const x of e.elems) visit(x, scope);
         return;
       case "Lambda": {
-        let names: Map<string, unknown> | null = null;
+        let names: Map<string, { displ?: number }> | null = null;
         if (e.formals !== null) {
           names = new Map();
-          for (const f of e.formals.formals) names.set(f.name, f);
+          let i = e.arg === null ? 0 : 1;
+          for (const f of e.formals.formals) {
+            f.displ = i++;
+            names.set(f.name, f);
+          }
         }
         const inner: Scope = { names, arg: e.arg, isWith: false, up: scope };
         for (const f of e.formals?.formals ?? []) if (f.default) visit(f.default, inner);
@@ -112,7 +150,7 @@ export function checkScopes(expr: Expr, source: Source, globals: ReadonlySet<str
         for (const a of e.args) visit(a, scope);
         return;
       case "Let": {
-        const inner: Scope = { names: e.attrs.attrs, arg: null, isWith: false, up: scope };
+        const inner: Scope = { names: number(e.attrs), arg: null, isWith: false, up: scope };
         attrs(e.attrs, scope, inner);
         visit(e.body, inner);
         return;

@@ -1,9 +1,13 @@
 /**
  * Runs tsnix in-process on test files in CppNix's format (`tests/functional/lang`), the way
- * CppNix's `lang.sh` runs nix-instantiate: `parse-okay-X.nix` is fed on stdin to
- * `instantiate --parse -` and must print `X.exp`; `parse-fail-X.nix` must exit 1 and print
- * `X.err.exp` on stderr. The working directory is `/pwd` and `HOME` is `/fake-home`, so that paths
- * in expected output are those lang.sh produces after its `/pwd` rewrite.
+ * CppNix's `lang.sh` runs nix-instantiate:
+ * - `parse-okay-X.nix` on stdin of `instantiate --parse -` must print `X.exp`;
+ * - `parse-fail-X.nix` likewise must exit 1 and print `X.err.exp` on stderr;
+ * - `eval-okay-X.nix` as `instantiate --eval --strict lang/X.nix` must print `X.exp`;
+ * - `eval-fail-X.nix` as `instantiate --eval --strict --show-trace lang/X.nix` must exit 1, its
+ *   last `error:` line being `X.err-line.exp` (the full trace is not pinned yet).
+ * The working directory is `/pwd` (test/lang appears as `/pwd/lang`) and `HOME` is
+ * `/fake-home`, so that paths in expected output are those lang.sh produces.
  */
 
 import * as fs from "node:fs";
@@ -13,48 +17,68 @@ import { run, type RunResult } from "../cli/run.js";
 
 export const langDir = path.join(import.meta.dirname, "lang");
 
-/** A host with a fixed working directory, environment and stdin; files are read for real. */
+/**
+ * A host with a fixed working directory, environment and stdin. Files are read for real, with
+ * `/pwd/lang` standing for test/lang.
+ */
 export function testHost(stdin: string, env: Record<string, string> = {}): HostIO {
   const fullEnv: Record<string, string> = { HOME: "/fake-home", ...env };
+  const real = (p: string): Buffer =>
+    Buffer.from(p.startsWith("/pwd/lang/") ? langDir + p.slice("/pwd/lang".length) : p, "latin1");
   return {
     cwd: () => "/pwd",
     env: (name) => fullEnv[name],
     resolvePath: (p) => (p.startsWith("/") ? p : path.posix.join("/pwd", p)),
     fileType: (p) => {
       try {
-        return fs.statSync(Buffer.from(p, "latin1")).isDirectory() ? "directory" : "regular";
+        return fs.statSync(real(p)).isDirectory() ? "directory" : "regular";
       } catch {
         return "missing";
       }
     },
-    readFile: (p) => fs.readFileSync(Buffer.from(p, "latin1")).toString("latin1"),
+    readFile: (p) => fs.readFileSync(real(p)).toString("latin1"),
     readStdin: () => stdin,
   };
 }
 
+export type LangTestKind = "parse-okay" | "parse-fail" | "eval-okay" | "eval-fail";
+
 export interface LangTest {
   name: string;
-  kind: "parse-okay" | "parse-fail";
+  kind: LangTestKind;
   nixFile: string;
   expFile: string;
 }
+
+const expSuffix: Record<LangTestKind, string> = {
+  "parse-okay": ".exp",
+  "parse-fail": ".err.exp",
+  "eval-okay": ".exp",
+  "eval-fail": ".err-line.exp",
+};
 
 export function discover(dir: string): LangTest[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => /^parse-(okay|fail)-.*\.nix$/.test(f))
+    .filter((f) => /^(parse|eval)-(okay|fail)-.*\.nix$/.test(f))
     .sort()
     .map((f) => {
       const name = f.slice(0, -4);
-      const kind = name.startsWith("parse-okay") ? "parse-okay" : "parse-fail";
-      const exp = kind === "parse-okay" ? `${name}.exp` : `${name}.err.exp`;
-      return { name, kind, nixFile: path.join(dir, f), expFile: path.join(dir, exp) };
+      const kind = name.slice(0, name.indexOf("-", name.indexOf("-") + 1)) as LangTestKind;
+      const expFile = path.join(dir, name + expSuffix[kind]);
+      return { name, kind, nixFile: path.join(dir, f), expFile };
     });
 }
 
 export function readLatin1(file: string): string {
   return fs.existsSync(file) ? fs.readFileSync(file).toString("latin1") : "";
+}
+
+/** The last `error: …` line of an error report (trace lines are indented before it). */
+export function lastErrorLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => /^ *error:/.test(l));
+  return (lines[lines.length - 1] ?? "").trimStart();
 }
 
 /** Runs the CLI in-process; stdout joined as one byte string. */
@@ -76,10 +100,29 @@ export function runTest(t: LangTest): {
 } {
   const source = readLatin1(t.nixFile);
   const expected = readLatin1(t.expFile);
-  const result = runCli(["instantiate", "--parse", "-"], testHost(source));
-  const ok =
-    t.kind === "parse-okay"
-      ? result.exitCode === 0 && result.stdout === expected
-      : result.exitCode === 1 && result.stderr === expected;
-  return { result, expected, ok };
+  const file = `lang/${path.basename(t.nixFile)}`;
+  switch (t.kind) {
+    case "parse-okay":
+    case "parse-fail": {
+      const result = runCli(["instantiate", "--parse", "-"], testHost(source));
+      const ok =
+        t.kind === "parse-okay"
+          ? result.exitCode === 0 && result.stdout === expected
+          : result.exitCode === 1 && result.stderr === expected;
+      return { result, expected, ok };
+    }
+    case "eval-okay": {
+      const result = runCli(["instantiate", "--eval", "--strict", file], testHost(""));
+      return { result, expected, ok: result.exitCode === 0 && result.stdout === expected };
+    }
+    case "eval-fail": {
+      const result = runCli(
+        ["instantiate", "--eval", "--strict", "--show-trace", file],
+        testHost(""),
+      );
+      const lastError = lastErrorLine(result.stderr);
+      const ok = result.exitCode === 1 && lastError + "\n" === expected;
+      return { result: { ...result, stderr: lastError + "\n" }, expected, ok };
+    }
+  }
 }

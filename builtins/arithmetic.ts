@@ -1,0 +1,108 @@
+/**
+ * Arithmetic and comparison: `sub`, `mul`, `div`, `lessThan` (what `-`, `*`, `/` and `<` desugar
+ * to), `add`, and the constants `true`, `false`, `null`. Integers are signed 64-bit with
+ * overflow errors; an int and a float make a float; `lessThan` orders numbers, strings
+ * (bytewise), paths and lists (lexicographically), as CppNix's `CompareValues`.
+ */
+
+import type { Evaluator } from "../evaluator/eval.js";
+import {
+  NixFloat,
+  NixPath,
+  NixString,
+  showType,
+  type Lazy,
+  type Value,
+} from "../evaluator/value.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+type Num = number | bigint | NixFloat;
+
+function forceNumber(ev: Evaluator, l: Lazy, which: string, fn: string, site: CallSite): Num {
+  const v = ev.force(l);
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat) return v;
+  const err = ev.error(
+    "TypeError",
+    `expected an integer but found ${showType(v)}: ${ev.showValue(v)}`,
+    site.env,
+    site.pos,
+  );
+  err.addTrace(`while evaluating the ${which} argument passed to builtins.${fn}`);
+  throw err;
+}
+
+function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): Builtin {
+  return {
+    name,
+    arity: 2,
+    doc: `Return the ${name === "add" ? "sum" : name === "sub" ? "difference" : name === "mul" ? "product" : "quotient"} of the numbers *e1* and *e2*.\n\n    builtins.${name} 6 3`,
+    impl(ev, [a, b], site) {
+      const x = forceNumber(ev, a!, "first", name, site);
+      const y = forceNumber(ev, b!, "second", name, site);
+      if (x instanceof NixFloat || y instanceof NixFloat) {
+        const fx = x instanceof NixFloat ? x.value : Number(x);
+        const fy = y instanceof NixFloat ? y.value : Number(y);
+        if (op === "/" && fy === 0)
+          throw ev.error("EvalError", "division by zero", site.env, site.pos);
+        return new NixFloat(
+          op === "+" ? fx + fy : op === "-" ? fx - fy : op === "*" ? fx * fy : fx / fy,
+        );
+      }
+      return ev.intOp(op, x, y, site.env, site.pos);
+    },
+  };
+}
+
+function compareNumbers(a: Num, b: Num): number {
+  if (a instanceof NixFloat || b instanceof NixFloat) {
+    const x = a instanceof NixFloat ? a.value : Number(a);
+    const y = b instanceof NixFloat ? b.value : Number(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** CppNix's `CompareValues`: is a < b? */
+export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boolean {
+  const isNum = (v: Value): v is Num =>
+    typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat;
+  const str = (v: Value): string | undefined =>
+    typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+  if (isNum(a) && isNum(b)) return compareNumbers(a, b) < 0;
+  const sa = str(a);
+  const sb = str(b);
+  if (sa !== undefined && sb !== undefined) return sa < sb;
+  if (a instanceof NixPath && b instanceof NixPath) return a.path < b.path;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < a.length && i < b.length; i++) {
+      if (!ev.equals(a[i]!, b[i]!, site.env, site.pos)) {
+        return lessThan(ev, ev.force(a[i]!), ev.force(b[i]!), site);
+      }
+    }
+    return a.length < b.length;
+  }
+  throw ev.error(
+    "EvalError",
+    `cannot compare ${showType(a)} with ${showType(b)}`,
+    site.env,
+    site.pos,
+  );
+}
+
+export const arithmeticBuiltins: Builtin[] = [
+  arith("add", "+"),
+  arith("sub", "-"),
+  arith("mul", "*"),
+  arith("div", "/"),
+  {
+    name: "lessThan",
+    arity: 2,
+    doc: "Return `true` if *e1* is less than *e2*, and `false` otherwise.\n\n    builtins.lessThan 1 2",
+    impl: (ev, [a, b], site) => lessThan(ev, ev.force(a!), ev.force(b!), site),
+  },
+  { name: "true", arity: 0, doc: "The Boolean true.", impl: () => true },
+  { name: "false", arity: 0, doc: "The Boolean false.", impl: () => false },
+  { name: "null", arity: 0, doc: "The null value.", impl: () => null },
+];

@@ -1,0 +1,51 @@
+/**
+ * Builtins as data: each has a name (as in `builtins.NAME`), an arity, a doc with an example,
+ * and an implementation. `installBuiltins` builds the `builtins` set and the global scope from
+ * them, the way CppNix's `EvalState` does: the plain globals of `names.ts` under their own name,
+ * every other builtin under `__NAME`, and all of them in `builtins`.
+ *
+ * A CppNix builtin that tsnix does not implement yet still exists (so that scoping and
+ * `builtins ? x` agree with Nix), but calling it is an error that says so.
+ */
+
+import type { Evaluator } from "../evaluator/eval.js";
+import { Attrs, PrimOp, type Env, type Lazy, type Value } from "../evaluator/value.js";
+import { plainGlobals, underscoreGlobals } from "./names.js";
+
+export interface Builtin {
+  readonly name: string;
+  /** 0 for a constant. */
+  readonly arity: number;
+  /** Markdown, with an example; shown by the REPL's `:doc`. */
+  readonly doc: string;
+  readonly impl: (ev: Evaluator, args: Lazy[], site: CallSite) => Value;
+}
+
+/** Where a builtin was called: its errors are reported there. */
+export interface CallSite {
+  readonly env: Env | null;
+  readonly pos: number;
+}
+
+export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): void {
+  const byName = new Map(builtins.map((b) => [b.name, b]));
+  const plain = new Set<string>(plainGlobals);
+  const set = new Map<string, Lazy>();
+  const all = [...new Set<string>([...plainGlobals, ...underscoreGlobals, ...byName.keys()])];
+  for (const name of all) {
+    if (name === "builtins") continue;
+    const b = byName.get(name);
+    let value: Lazy;
+    if (b === undefined) {
+      value = new PrimOp(name, 1, (_args, env, pos) => {
+        throw ev.error("EvalError", `tsnix does not implement builtins.${name} yet`, env, pos);
+      });
+    } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
+    else value = new PrimOp(name, b.arity, (args, env, pos) => b.impl(ev, args, { env, pos }));
+    set.set(name, value);
+    ev.defineGlobal(plain.has(name) ? name : `__${name}`, value);
+  }
+  const builtinsSet = new Attrs(set);
+  set.set("builtins", builtinsSet);
+  ev.defineGlobal("builtins", builtinsSet);
+}

@@ -1,0 +1,793 @@
+/**
+ * The lazy evaluator: CppNix's `Expr::eval` for every node kind, `forceValue`, `callFunction`,
+ * `eqValues`, `coerceToString` and the arithmetic of `+`, each in one place.
+ *
+ * - Expressions evaluate in an `Env` laid out by scope resolution (lang/scope.ts); `with` is the
+ *   only dynamic lookup, searched from the innermost `with` outwards.
+ * - Lazy positions get `maybeThunk`'s treatment: a variable shares the value or thunk it names,
+ *   a literal is its value, anything else becomes a `Thunk`. (So non-strict output shows
+ *   `<CODE>` exactly where Nix shows it.)
+ * - Integers are signed 64-bit: JS numbers while safe, bigints beyond, and overflow is an error.
+ * - Errors are `NixError`s with Nix's messages, positions and `… while …` frames.
+ */
+
+import type { Expr, ExprLambda } from "../lang/ast.js";
+import { NixError, type ErrorKind } from "../lang/errors.js";
+import { canonPath } from "../lang/path.js";
+import { showExpr } from "../lang/printer.js";
+import type { Pos, Source } from "../lang/source.js";
+import { Thunk, ThunkState } from "./thunk.js";
+import {
+  Attrs,
+  Env,
+  Lambda,
+  NixFloat,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  showType,
+  type Lazy,
+  type Value,
+} from "./value.js";
+
+const INT64_MAX = 0x7fffffffffffffffn;
+const INT64_MIN = -0x8000000000000000n;
+
+export interface EvaluatorOptions {
+  /** CppNix's `max-call-depth` (default 10000). */
+  maxCallDepth?: number;
+  /** Prints a value for error messages (print.ts), injected to avoid a module cycle. */
+  showValue?: (v: Value) => string;
+}
+
+export class Evaluator {
+  readonly maxCallDepth: number;
+  private callDepth = 0;
+  /** Global names and their values, in the order scope resolution numbers them. */
+  readonly globalNames: string[] = [];
+  readonly globalValues: Lazy[] = [];
+  showValue: (v: Value) => string;
+
+  constructor(options: EvaluatorOptions = {}) {
+    this.maxCallDepth = options.maxCallDepth ?? 10000;
+    this.showValue = options.showValue ?? ((v) => showType(v));
+  }
+
+  /** Adds a name to the outermost scope. */
+  defineGlobal(name: string, value: Lazy): void {
+    const i = this.globalNames.indexOf(name);
+    if (i >= 0) this.globalValues[i] = value;
+    else {
+      this.globalNames.push(name);
+      this.globalValues.push(value);
+    }
+  }
+
+  /** The environment a file's top expression is evaluated in. */
+  fileEnv(source: Source): Env {
+    return new Env(null, this.globalValues, source);
+  }
+
+  // --- errors --------------------------------------------------------------------------------
+
+  error(kind: ErrorKind, message: string, env: Env | null, offset = -1): NixError {
+    return new NixError(kind, message, env && offset >= 0 ? env.source.pos(offset) : undefined);
+  }
+
+  private pos(env: Env, offset: number): Pos | undefined {
+    return offset >= 0 ? env.source.pos(offset) : undefined;
+  }
+
+  /** Runs `f`, adding a `… while …` frame to a Nix error it throws. */
+  withFrame<T>(message: string, env: Env, offset: number, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof NixError) e.addTrace(message, this.pos(env, offset));
+      throw e;
+    }
+  }
+
+  // --- forcing -------------------------------------------------------------------------------
+
+  force(l: Lazy): Value {
+    if (!(l instanceof Thunk)) return l;
+    switch (l.state) {
+      case ThunkState.Done:
+        return l.value;
+      case ThunkState.Failed:
+        throw l.error;
+      case ThunkState.Blackhole:
+        throw new NixError(
+          "InfiniteRecursionError",
+          "infinite recursion encountered",
+          l.expr && l.env ? this.pos(l.env, l.expr.start) : undefined,
+        );
+    }
+    l.state = ThunkState.Blackhole;
+    try {
+      const v = l.expr
+        ? this.eval(l.expr, l.env!)
+        : this.callFunction(this.force(l.fn), [l.arg], null, -1);
+      l.value = v;
+      l.state = ThunkState.Done;
+      l.expr = null;
+      l.env = null;
+      l.fn = l.arg = null;
+      return v;
+    } catch (e) {
+      l.state = ThunkState.Failed;
+      l.error = e;
+      throw e;
+    }
+  }
+
+  /** Forces a value and everything in it (`--strict`, `deepSeq`). */
+  forceDeep(l: Lazy): Value {
+    const seen = new Set<object>();
+    const go = (x: Lazy): void => {
+      const v = this.force(x);
+      if (v instanceof Attrs) {
+        if (seen.has(v)) return;
+        seen.add(v);
+        for (const name of v.names()) {
+          try {
+            go(v.get(name)!);
+          } catch (e) {
+            if (e instanceof NixError) {
+              e.addTrace(`while evaluating the attribute '${name}'`);
+            }
+            throw e;
+          }
+        }
+      } else if (Array.isArray(v)) {
+        if (seen.has(v)) return;
+        seen.add(v);
+        for (const elem of v) go(elem);
+      }
+    };
+    go(l);
+    return this.force(l);
+  }
+
+  /** CppNix's `maybeThunk`: variables and literals need no thunk. */
+  thunk(e: Expr, env: Env): Lazy {
+    switch (e.kind) {
+      case "Int":
+      case "String":
+        return e.value;
+      case "Float":
+        return new NixFloat(e.value);
+      case "Path":
+        return new NixPath(e.value);
+      case "Var":
+        if (!e.fromWith) {
+          // In a `rec` set or `let` being built, a later attribute is not there yet.
+          const l = this.lookupVar(e.level!, e.displ!, env);
+          if (l !== undefined) return l;
+        }
+    }
+    return new Thunk(e, env);
+  }
+
+  private lookupVar(level: number, displ: number, env: Env): Lazy {
+    let en = env;
+    for (let l = level; l > 0; l--) en = en.up!;
+    return en.values[displ]!;
+  }
+
+  /** A variable bound by a `with`: searched in the `with` sets from the innermost outwards. */
+  private lookupWith(name: string, level: number, env: Env, pos: number): Lazy {
+    let en: Env | null = env;
+    for (let l = level; l > 0; l--) en = en!.up;
+    for (; en; en = en.up) {
+      if (!en.isWith) continue;
+      const set = en;
+      const attrs = this.withFrame(
+        "while evaluating the first subexpression of a with expression",
+        env,
+        -1,
+        () => this.forceAttrs(set.values[0]!, env, -1),
+      );
+      const v = attrs.get(name);
+      if (v !== undefined) return v;
+    }
+    throw this.error("UndefinedVarError", `undefined variable '${name}'`, env, pos);
+  }
+
+  // --- type checks with Nix's messages -------------------------------------------------------
+
+  private expected(what: string, v: Value, env: Env | null, pos: number): NixError {
+    return this.error(
+      "TypeError",
+      `expected ${what} but found ${showType(v)}: ${this.showValue(v)}`,
+      env,
+      pos,
+    );
+  }
+
+  forceAttrs(l: Lazy, env: Env | null, pos: number): Attrs {
+    const v = this.force(l);
+    if (v instanceof Attrs) return v;
+    throw this.expected("a set", v, env, pos);
+  }
+
+  forceList(l: Lazy, env: Env | null, pos: number): Lazy[] {
+    const v = this.force(l);
+    if (Array.isArray(v)) return v;
+    throw this.expected("a list", v, env, pos);
+  }
+
+  forceBool(l: Lazy, env: Env | null, pos: number): boolean {
+    const v = this.force(l);
+    if (typeof v === "boolean") return v;
+    throw this.expected("a Boolean", v, env, pos);
+  }
+
+  forceInt(l: Lazy, env: Env | null, pos: number): number | bigint {
+    const v = this.force(l);
+    if (typeof v === "number" || typeof v === "bigint") return v;
+    throw this.expected("an integer", v, env, pos);
+  }
+
+  /** A string's bytes, ignoring context; anything else is an error. */
+  forceString(l: Lazy, env: Env | null, pos: number): string {
+    const v = this.force(l);
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) return v.s;
+    throw this.expected("a string", v, env, pos);
+  }
+
+  // --- evaluation ----------------------------------------------------------------------------
+
+  eval(e: Expr, env: Env): Value {
+    switch (e.kind) {
+      case "Var": {
+        if (e.fromWith) return this.force(this.lookupWith(e.name, e.level!, env, e.pos));
+        const l = this.lookupVar(e.level!, e.displ!, env);
+        return l instanceof Thunk ? this.force(l) : l;
+      }
+      case "Int":
+      case "String":
+        return e.value;
+      case "Float":
+        return new NixFloat(e.value);
+      case "Path":
+        return new NixPath(e.value);
+      case "Select":
+        return this.evalSelect(e, env);
+      case "OpHasAttr": {
+        let v = this.eval(e.subject, env);
+        for (const name of e.path) {
+          if (!(v instanceof Attrs)) return false;
+          const l = v.get(this.attrName(name, env));
+          if (l === undefined) return false;
+          v = this.force(l);
+        }
+        return true;
+      }
+      case "Attrs":
+        return this.evalAttrs(e, env);
+      case "List":
+        return e.elems.map((x) => this.thunk(x, env));
+      case "Lambda":
+        return new Lambda(e, env);
+      case "Call": {
+        const fn = this.eval(e.fn, env);
+        const args = e.args.map((a) => this.thunk(a, env));
+        return this.callFunction(fn, args, env, e.pos);
+      }
+      case "Let": {
+        const newEnv = this.bindRecursive(e.attrs, env);
+        return this.eval(e.body, newEnv);
+      }
+      case "With": {
+        const attrs = this.thunk(e.attrs, env);
+        return this.eval(e.body, new Env(env, [attrs], env.source, true));
+      }
+      case "If": {
+        const cond = this.withFrame("while evaluating a branch condition", env, e.pos, () =>
+          this.forceBool(this.eval(e.cond, env), env, e.pos),
+        );
+        return this.eval(cond ? e.then : e.else, env);
+      }
+      case "Assert": {
+        const ok = this.withFrame(
+          "while evaluating the condition of the assertion",
+          env,
+          e.pos,
+          () => this.forceBool(this.eval(e.cond, env), env, e.pos),
+        );
+        if (!ok) {
+          throw this.error("AssertionError", `assertion '${showExpr(e.cond)}' failed`, env, e.pos);
+        }
+        return this.eval(e.body, env);
+      }
+      case "OpNot":
+        return !this.forceBool(this.eval(e.expr, env), env, e.start);
+      case "BinOp":
+        return this.evalBinOp(e, env);
+      case "ConcatStrings":
+        return this.evalConcat(e.forceString, e.parts, env, e.pos);
+      case "Pos": {
+        const p = env.source.pos(e.pos);
+        const file = env.source.origin.kind === "file" ? env.source.origin.path : "";
+        return new Attrs(
+          new Map<string, Lazy>([
+            ["column", p.column],
+            ["file", file],
+            ["line", p.line],
+          ]),
+        );
+      }
+      case "InheritFrom":
+        return this.force(env.values[e.displacement]!);
+    }
+  }
+
+  private attrName(name: string | Expr, env: Env): string {
+    if (typeof name === "string") return name;
+    return this.forceString(this.eval(name, env), env, name.start);
+  }
+
+  private evalSelect(e: Extract<Expr, { kind: "Select" }>, env: Env): Value {
+    let v = this.eval(e.subject, env);
+    for (let i = 0; i < e.path.length; i++) {
+      const name = this.attrName(e.path[i]!, env);
+      if (!(v instanceof Attrs)) {
+        if (e.default) return this.eval(e.default, env);
+        throw this.withFrame("while selecting an attribute", env, e.pos, () => {
+          throw this.expected("a set", v, env, e.pos);
+        });
+      }
+      const l = v.get(name);
+      if (l === undefined) {
+        if (e.default) return this.eval(e.default, env);
+        throw this.error("EvalError", `attribute '${name}' missing`, env, e.pos);
+      }
+      v = this.force(l);
+    }
+    return v;
+  }
+
+  /**
+   * A `rec { … }` or `let`: an environment holding its attributes, which see each other. With
+   * `__overrides` (a `rec` set only), every plain attribute is a real thunk, so that it looks
+   * its variables up after the overrides replaced them (CppNix does the same).
+   */
+  private bindRecursive(e: Extract<Expr, { kind: "Attrs" }>, env: Env, hasOverrides = false): Env {
+    const values: Lazy[] = new Array(e.attrs.size);
+    const newEnv = new Env(env, values, env.source);
+    const fromEnv = e.inheritFromExprs
+      ? new Env(
+          newEnv,
+          e.inheritFromExprs.map((x) => this.thunk(x, newEnv)),
+          env.source,
+        )
+      : newEnv;
+    for (const def of e.attrs.values()) {
+      values[def.displ!] =
+        def.kind === "plain"
+          ? hasOverrides
+            ? new Thunk(def.value, newEnv)
+            : this.thunk(def.value, newEnv)
+          : def.kind === "inherited"
+            ? this.thunk(def.value, env)
+            : new Thunk(def.value, fromEnv);
+    }
+    return newEnv;
+  }
+
+  private evalAttrs(e: Extract<Expr, { kind: "Attrs" }>, env: Env): Attrs {
+    const map = new Map<string, Lazy>();
+    let dynEnv = env;
+    if (e.recursive) {
+      const newEnv = this.bindRecursive(e, env, e.attrs.has("__overrides"));
+      for (const [name, def] of e.attrs) map.set(name, newEnv.values[def.displ!]!);
+      dynEnv = newEnv;
+      const overrides = map.get("__overrides");
+      if (overrides !== undefined) {
+        const o = this.forceAttrs(overrides, env, e.pos);
+        for (const name of o.names()) {
+          const l = o.get(name)!;
+          map.set(name, l);
+          const def = e.attrs.get(name);
+          if (def) newEnv.values[def.displ!] = l;
+        }
+      }
+    } else {
+      const fromEnv = e.inheritFromExprs
+        ? new Env(
+            env,
+            e.inheritFromExprs.map((x) => this.thunk(x, env)),
+            env.source,
+          )
+        : env;
+      for (const [name, def] of e.attrs) {
+        map.set(
+          name,
+          def.kind === "inheritedFrom" ? new Thunk(def.value, fromEnv) : this.thunk(def.value, env),
+        );
+      }
+    }
+    for (const d of e.dynamicAttrs) {
+      const nameValue = this.force(this.eval(d.name, dynEnv));
+      if (nameValue === null) continue;
+      const name = this.forceString(nameValue, dynEnv, d.name.start);
+      if (map.has(name)) {
+        throw this.error(
+          "EvalError",
+          `dynamic attribute '${name}' already defined at ${this.showPosOf(dynEnv, d.pos)}`,
+          dynEnv,
+          d.pos,
+        );
+      }
+      map.set(name, this.thunk(d.value, dynEnv));
+    }
+    return new Attrs(map);
+  }
+
+  private showPosOf(env: Env, offset: number): string {
+    const p = env.source.pos(offset);
+    const o = env.source.origin;
+    const file =
+      o.kind === "file"
+        ? o.path
+        : o.kind === "stdin"
+          ? "\xc2\xabstdin\xc2\xbb"
+          : "\xc2\xabstring\xc2\xbb";
+    return `${file}:${p.line}:${p.column}`;
+  }
+
+  private evalBinOp(e: Extract<Expr, { kind: "BinOp" }>, env: Env): Value {
+    switch (e.op) {
+      case "==":
+        return this.equals(this.thunk(e.left, env), this.thunk(e.right, env), env, e.pos);
+      case "!=":
+        return !this.equals(this.thunk(e.left, env), this.thunk(e.right, env), env, e.pos);
+      case "&&":
+        return (
+          this.forceBool(this.eval(e.left, env), env, e.pos) &&
+          this.forceBool(this.eval(e.right, env), env, e.pos)
+        );
+      case "||":
+        return (
+          this.forceBool(this.eval(e.left, env), env, e.pos) ||
+          this.forceBool(this.eval(e.right, env), env, e.pos)
+        );
+      case "->":
+        return (
+          !this.forceBool(this.eval(e.left, env), env, e.pos) ||
+          this.forceBool(this.eval(e.right, env), env, e.pos)
+        );
+      case "//": {
+        const a = this.forceAttrs(this.eval(e.left, env), env, e.pos);
+        const b = this.forceAttrs(this.eval(e.right, env), env, e.pos);
+        if (b.size === 0) return a;
+        if (a.size === 0) return b;
+        const map = new Map(a.map);
+        for (const [k, v] of b.map) map.set(k, v);
+        return new Attrs(map);
+      }
+      case "++": {
+        const a = this.forceList(this.eval(e.left, env), env, e.pos);
+        const b = this.forceList(this.eval(e.right, env), env, e.pos);
+        return b.length === 0 ? a : a.length === 0 ? b : a.concat(b);
+      }
+    }
+  }
+
+  // --- `+` and string interpolation ---------------------------------------------------------
+
+  private evalConcat(forceString: boolean, parts: Expr[], env: Env, pos: number): Value {
+    const first = this.eval(parts[0]!, env);
+    if (
+      !forceString &&
+      (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat)
+    ) {
+      let acc: number | bigint | NixFloat = first;
+      for (let i = 1; i < parts.length; i++) {
+        const v = this.eval(parts[i]!, env);
+        if (acc instanceof NixFloat) {
+          if (v instanceof NixFloat) acc = new NixFloat(acc.value + v.value);
+          else if (typeof v === "number" || typeof v === "bigint")
+            acc = new NixFloat(acc.value + Number(v));
+          else throw this.error("EvalError", `cannot add ${showType(v)} to a float`, env, pos);
+        } else if (typeof v === "number" || typeof v === "bigint") {
+          acc = this.intOp("+", acc, v, env, pos);
+        } else if (v instanceof NixFloat) {
+          acc = new NixFloat(Number(acc) + v.value);
+        } else throw this.error("EvalError", `cannot add ${showType(v)} to an integer`, env, pos);
+      }
+      return acc;
+    }
+    const isPath = !forceString && first instanceof NixPath;
+    const context = new Set<string>();
+    let s = this.coerceToString(first, context, env, pos, { copyToStore: !isPath });
+    for (let i = 1; i < parts.length; i++) {
+      s += this.coerceToString(this.eval(parts[i]!, env), context, env, pos, {
+        copyToStore: !isPath,
+      });
+    }
+    if (isPath) {
+      if (context.size > 0) {
+        throw this.error(
+          "EvalError",
+          `a string that refers to a store path cannot be appended to a path`,
+          env,
+          pos,
+        );
+      }
+      return new NixPath(canonPath(s));
+    }
+    return context.size === 0 ? s : new NixString(s, context);
+  }
+
+  /**
+   * CppNix's `coerceToString`: strings as they are, paths (copied to the store when
+   * `copyToStore`; see issue 4), `outPath`/`__toString` of sets; with `coerceMore` (as
+   * `toString` does) also numbers, booleans, null and lists.
+   */
+  coerceToString(
+    v: Value,
+    context: Set<string>,
+    env: Env | null,
+    pos: number,
+    opts: { copyToStore?: boolean; coerceMore?: boolean } = {},
+  ): string {
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) {
+      for (const c of v.context) context.add(c);
+      return v.s;
+    }
+    if (v instanceof NixPath) {
+      if (opts.copyToStore) {
+        throw this.error(
+          "EvalError",
+          `tsnix cannot copy '${v.path}' to the store yet (issue 4)`,
+          env,
+          pos,
+        );
+      }
+      return v.path;
+    }
+    if (v instanceof Attrs) {
+      const toString = v.get("__toString");
+      if (toString !== undefined) {
+        const r = this.callFunction(this.force(toString), [v], env, pos);
+        return this.coerceToString(r, context, env, pos, opts);
+      }
+      const outPath = v.get("outPath");
+      if (outPath !== undefined)
+        return this.coerceToString(this.force(outPath), context, env, pos, opts);
+    }
+    if (opts.coerceMore) {
+      if (v === true) return "1";
+      if (v === false || v === null) return "";
+      if (typeof v === "number" || typeof v === "bigint") return String(v);
+      if (v instanceof NixFloat) return v.value.toFixed(6);
+      if (Array.isArray(v)) {
+        let out = "";
+        for (let i = 0; i < v.length; i++) {
+          const item = this.force(v[i]!);
+          const s = this.coerceToString(item, context, env, pos, opts);
+          out += s;
+          if (i < v.length - 1 && !(Array.isArray(item) && item.length === 0)) out += " ";
+        }
+        return out;
+      }
+    }
+    throw this.error(
+      "TypeError",
+      `cannot coerce ${showType(v)} to a string: ${this.showValue(v)}`,
+      env,
+      pos,
+    );
+  }
+
+  // --- integers -------------------------------------------------------------------------------
+
+  /** Checked signed 64-bit arithmetic, as CppNix's `checked::Checked<int64_t>`. */
+  intOp(
+    op: "+" | "-" | "*" | "/",
+    a: number | bigint,
+    b: number | bigint,
+    env: Env | null,
+    pos: number,
+  ): number | bigint {
+    if (typeof a === "number" && typeof b === "number") {
+      const r = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : NaN;
+      if (op !== "/" && Number.isSafeInteger(r)) return r;
+    }
+    const x = BigInt(a);
+    const y = BigInt(b);
+    let r: bigint;
+    if (op === "/") {
+      if (y === 0n) throw this.error("EvalError", "division by zero", env, pos);
+      r = x / y; // truncates towards zero, as C++ does
+    } else r = op === "+" ? x + y : op === "-" ? x - y : x * y;
+    if (r > INT64_MAX || r < INT64_MIN) {
+      const verb =
+        op === "+"
+          ? "adding"
+          : op === "-"
+            ? "subtracting"
+            : op === "*"
+              ? "multiplying"
+              : "dividing";
+      throw this.error("EvalError", `integer overflow in ${verb} ${a} ${op} ${b}`, env, pos);
+    }
+    return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+  }
+
+  // --- function calls ------------------------------------------------------------------------
+
+  callFunction(fn: Value, args: Lazy[], env: Env | null, pos: number): Value {
+    if (++this.callDepth > this.maxCallDepth) {
+      this.callDepth--;
+      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+    }
+    try {
+      let f = fn;
+      let i = 0;
+      while (i < args.length) {
+        if (f instanceof Lambda) {
+          f = this.callLambda(f, args[i++]!, env, pos);
+        } else if (f instanceof PrimOp || f instanceof PrimOpApp) {
+          const primOp = f instanceof PrimOp ? f : f.primOp;
+          const have = f instanceof PrimOp ? [] : f.args;
+          const need = primOp.arity - have.length;
+          const take = args.slice(i, i + need);
+          i += take.length;
+          const all = have.length === 0 ? take : [...have, ...take];
+          f = all.length < primOp.arity ? new PrimOpApp(primOp, all) : primOp.impl(all, env, pos);
+        } else if (f instanceof Attrs && f.get("__functor") !== undefined) {
+          const functor = this.force(f.get("__functor")!);
+          f = this.callFunction(this.callFunction(functor, [f], env, pos), [args[i++]!], env, pos);
+        } else {
+          throw this.error(
+            "TypeError",
+            `attempt to call something which is not a function but ${showType(f)}: ${this.showValue(f)}`,
+            env,
+            pos,
+          );
+        }
+      }
+      return f;
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  private lambdaName(e: ExprLambda): string {
+    return e.name === null ? "anonymous lambda" : e.name;
+  }
+
+  private callLambda(f: Lambda, arg: Lazy, callEnv: Env | null, callPos: number): Value {
+    const e = f.expr;
+    const formals = e.formals;
+    if (formals === null) {
+      return this.eval(e.body, new Env(f.env, [arg], f.env.source));
+    }
+    const values: Lazy[] = new Array(formals.formals.length + (e.arg === null ? 0 : 1));
+    const newEnv = new Env(f.env, values, f.env.source);
+    if (e.arg !== null) values[0] = arg;
+    const attrs = this.withFrame(
+      `while evaluating the value passed for the lambda argument`,
+      f.env,
+      e.pos,
+      () => this.forceAttrs(arg, callEnv, callPos),
+    );
+    let used = 0;
+    for (const formal of formals.formals) {
+      const l = attrs.get(formal.name);
+      if (l !== undefined) {
+        values[formal.displ!] = l;
+        used++;
+      } else if (formal.default) {
+        values[formal.displ!] = this.thunk(formal.default, newEnv);
+      } else {
+        throw this.error(
+          "TypeError",
+          `function '${this.lambdaName(e)}' called without required argument '${formal.name}'`,
+          f.env,
+          e.pos,
+        );
+      }
+    }
+    if (!formals.ellipsis && used < attrs.size) {
+      const known = new Set(formals.formals.map((x) => x.name));
+      for (const name of attrs.names()) {
+        if (!known.has(name)) {
+          throw this.error(
+            "TypeError",
+            `function '${this.lambdaName(e)}' called with unexpected argument '${name}'`,
+            f.env,
+            e.pos,
+          );
+        }
+      }
+    }
+    return this.eval(e.body, newEnv);
+  }
+
+  // --- equality and ordering ----------------------------------------------------------------
+
+  /**
+   * CppNix's `eqValues`. Both sides are forced; then two references to the very same slot are
+   * equal (inside lists and sets, so `[f] == [f]` holds though functions are incomparable), at
+   * the top of `==` there are no shared slots (`f == f` is false); derivations compare by
+   * `outPath`.
+   */
+  equals(a: Lazy, b: Lazy, env: Env | null, pos: number, sameSlot = false): boolean {
+    if (++this.callDepth > this.maxCallDepth) {
+      this.callDepth--;
+      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+    }
+    try {
+      const x = this.force(a);
+      const y = this.force(b);
+      if (sameSlot) return true;
+      if (isNumber(x) && isNumber(y)) {
+        if (x instanceof NixFloat || y instanceof NixFloat) return toNumber(x) === toNumber(y);
+        return BigInt(x) === BigInt(y);
+      }
+      if (isString(x) && isString(y)) return stringOf(x) === stringOf(y);
+      if (x instanceof NixPath && y instanceof NixPath) return x.path === y.path;
+      if (x === null || y === null || typeof x === "boolean" || typeof y === "boolean") {
+        return x === y;
+      }
+      if (Array.isArray(x) && Array.isArray(y)) {
+        if (x.length !== y.length) return false;
+        for (let i = 0; i < x.length; i++) {
+          const p = x[i]!;
+          const q = y[i]!;
+          if (!this.equals(p, q, env, pos, p === q && typeof p === "object" && p !== null))
+            return false;
+        }
+        return true;
+      }
+      if (x instanceof Attrs && y instanceof Attrs) {
+        if (isDerivation(this, x) && isDerivation(this, y)) {
+          return this.equals(x.get("outPath")!, y.get("outPath")!, env, pos);
+        }
+        if (x.size !== y.size) return false;
+        for (const name of x.names()) {
+          const p = x.get(name)!;
+          const q = y.get(name);
+          if (q === undefined) return false;
+          if (!this.equals(p, q, env, pos, p === q && typeof p === "object" && p !== null))
+            return false;
+        }
+        return true;
+      }
+      return false;
+    } finally {
+      this.callDepth--;
+    }
+  }
+}
+
+function isNumber(v: Value): v is number | bigint | NixFloat {
+  return typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat;
+}
+
+function toNumber(v: number | bigint | NixFloat): number {
+  return v instanceof NixFloat ? v.value : Number(v);
+}
+
+function isString(v: Value): v is string | NixString {
+  return typeof v === "string" || v instanceof NixString;
+}
+
+function stringOf(v: string | NixString): string {
+  return typeof v === "string" ? v : v.s;
+}
+
+function isDerivation(ev: Evaluator, v: Attrs): boolean {
+  const type = v.get("type");
+  if (type === undefined || v.get("outPath") === undefined) return false;
+  const t = ev.force(type);
+  return (typeof t === "string" ? t : t instanceof NixString ? t.s : "") === "derivation";
+}

@@ -1,0 +1,185 @@
+/**
+ * Nix values. JS primitives where Nix and JS agree, so that most values allocate nothing:
+ *
+ * | Nix      | tsnix                                                                         |
+ * |----------|-------------------------------------------------------------------------------|
+ * | null     | `null`                                                                        |
+ * | bool     | `boolean`                                                                     |
+ * | int      | `number` while a safe integer, `bigint` beyond (signed 64-bit, checked)      |
+ * | float    | `NixFloat` (so that `typeOf 1.0 == "float"` while `1.0 == 1`)                 |
+ * | string   | a byte string (`string`) without context; `NixString` with one               |
+ * | path     | `NixPath`                                                                     |
+ * | set      | `Attrs` (names iterate in bytewise order, never JS property order)            |
+ * | list     | a JS array of lazy values                                                     |
+ * | function | `Lambda`, `PrimOp`, or `PrimOpApp` (a primop applied to fewer args than its arity) |
+ *
+ * Lazy positions (attribute values, list elements, arguments, environments) hold a `Lazy`:
+ * a value or a `Thunk` (thunk.ts). `force` (eval.ts) turns one into a value.
+ */
+
+import type { ExprLambda } from "../lang/ast.js";
+import type { Source } from "../lang/source.js";
+import type { Thunk } from "./thunk.js";
+
+export class NixFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A string with a context: the store paths and derivation outputs it refers to. */
+export class NixString {
+  constructor(
+    /** A byte string. */
+    readonly s: string,
+    /** Context elements: `/nix/store/…` (a path), `=/nix/store/…drv` (all outputs, deep), `!out!/nix/store/…drv`. */
+    readonly context: ReadonlySet<string>,
+  ) {}
+}
+
+export class NixPath {
+  constructor(
+    /** Absolute and canonical, a byte string. */
+    readonly path: string,
+  ) {}
+}
+
+/** An attribute set. `pos` holds the source position of attributes that have one. */
+export class Attrs {
+  private sorted: string[] | undefined;
+
+  constructor(
+    readonly map: ReadonlyMap<string, Lazy>,
+    readonly positions?: ReadonlyMap<string, AttrPosition>,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(name: string): Lazy | undefined {
+    return this.map.get(name);
+  }
+
+  /** Names in bytewise order (byte strings compare by char code), as Nix iterates sets. */
+  names(): readonly string[] {
+    return (this.sorted ??= [...this.map.keys()].sort());
+  }
+}
+
+/** Where an attribute was defined (for `unsafeGetAttrPos` and messages). */
+export interface AttrPosition {
+  readonly file: string;
+  readonly offset: number;
+}
+
+/** A closure: a lambda expression and the environment it was evaluated in. */
+export class Lambda {
+  constructor(
+    readonly expr: ExprLambda,
+    readonly env: Env,
+  ) {}
+}
+
+/**
+ * A builtin. `impl` receives its arguments as lazy values (it forces what it needs) and the
+ * call site, where its errors are reported.
+ */
+export class PrimOp {
+  constructor(
+    readonly name: string,
+    readonly arity: number,
+    readonly impl: (args: Lazy[], env: Env | null, pos: number) => Value,
+  ) {}
+}
+
+/** A builtin applied to fewer arguments than its arity. */
+export class PrimOpApp {
+  constructor(
+    readonly primOp: PrimOp,
+    readonly args: readonly Lazy[],
+  ) {}
+}
+
+/**
+ * A runtime environment: the values of one scope (see lang/scope.ts for the layout). It also
+ * knows the source of the code that created it: every expression evaluated in an environment
+ * comes from that source, so errors find their file and line without a pointer in every node.
+ */
+export class Env {
+  constructor(
+    readonly up: Env | null,
+    readonly values: Lazy[],
+    readonly source: Source,
+    /** A `with` environment: `values[0]` is its set. */
+    readonly isWith = false,
+  ) {}
+}
+
+export type Value =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | NixFloat
+  | NixString
+  | NixPath
+  | Attrs
+  | Lazy[]
+  | Lambda
+  | PrimOp
+  | PrimOpApp;
+
+export type Lazy = Value | Thunk;
+
+/** `builtins.typeOf`'s names. */
+export type TypeName =
+  "null" | "bool" | "int" | "float" | "string" | "path" | "set" | "list" | "lambda";
+
+export function typeOf(v: Value): TypeName {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "boolean":
+      return "bool";
+    case "number":
+    case "bigint":
+      return "int";
+    case "string":
+      return "string";
+  }
+  if (v instanceof NixString) return "string";
+  if (v instanceof NixFloat) return "float";
+  if (v instanceof NixPath) return "path";
+  if (v instanceof Attrs) return "set";
+  if (Array.isArray(v)) return "list";
+  return "lambda";
+}
+
+/** CppNix's `showType`: how messages name a value's type ("an integer", "a set", …). */
+export function showType(v: Value): string {
+  switch (typeOf(v)) {
+    case "null":
+      return "null";
+    case "bool":
+      return "a Boolean";
+    case "int":
+      return "an integer";
+    case "float":
+      return "a float";
+    case "string":
+      return v instanceof NixString && v.context.size > 0 ? "a string with context" : "a string";
+    case "path":
+      return "a path";
+    case "set":
+      return "a set";
+    case "list":
+      return "a list";
+    case "lambda":
+      if (v instanceof PrimOp) return `the built-in function '${v.name}'`;
+      if (v instanceof PrimOpApp) {
+        return `the partially applied built-in function '${v.primOp.name}'`;
+      }
+      return "a function";
+  }
+}
+
+export const emptyContext: ReadonlySet<string> = new Set();

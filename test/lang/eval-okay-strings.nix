@@ -1,0 +1,4 @@
+let x = "y"; in [ "a${x}b" ("a" + "b") ''
+  indented ${x}
+    more
+'' "\n\t\\\$" ("${x}" + "${x}") ]

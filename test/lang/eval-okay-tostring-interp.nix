@@ -1,0 +1,1 @@
+let s = { __toString = self: "S"; }; o = { outPath = "/o"; }; in [ "${s}" "${o}" ]
