@@ -231,6 +231,14 @@ export class Evaluator {
     throw this.expected("an integer", v, env, pos);
   }
 
+  /** A function, a primop or a set with `__functor`. */
+  forceFunction(l: Lazy, env: Env | null, pos: number): Value {
+    const v = this.force(l);
+    if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) return v;
+    if (v instanceof Attrs && v.get("__functor") !== undefined) return v;
+    throw this.expected("a function", v, env, pos);
+  }
+
   /** A string's bytes, ignoring context; anything else is an error. */
   forceString(l: Lazy, env: Env | null, pos: number): string {
     const v = this.force(l);
@@ -641,7 +649,20 @@ export class Evaluator {
           const take = args.slice(i, i + need);
           i += take.length;
           const all = have.length === 0 ? take : [...have, ...take];
-          f = all.length < primOp.arity ? new PrimOpApp(primOp, all) : primOp.impl(all, env, pos);
+          if (all.length < primOp.arity) f = new PrimOpApp(primOp, all);
+          else {
+            try {
+              f = primOp.impl(all, env, pos);
+            } catch (e) {
+              if (e instanceof NixError) {
+                e.addTrace(
+                  `while calling the '${primOp.name}' builtin`,
+                  env ? this.pos(env, pos) : undefined,
+                );
+              }
+              throw e;
+            }
+          }
         } else if (f instanceof Attrs && f.get("__functor") !== undefined) {
           const functor = this.force(f.get("__functor")!);
           f = this.callFunction(this.callFunction(functor, [f], env, pos), [args[i++]!], env, pos);

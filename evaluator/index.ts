@@ -4,6 +4,11 @@
  */
 
 import { arithmeticBuiltins } from "../builtins/arithmetic.js";
+import { attrsBuiltins } from "../builtins/attrs.js";
+import { controlBuiltins } from "../builtins/control.js";
+import { listBuiltins } from "../builtins/lists.js";
+import { stringBuiltins } from "../builtins/strings.js";
+import { typeBuiltins } from "../builtins/types.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { parse } from "../lang/parser.js";
@@ -29,7 +34,14 @@ export interface SourceOptions {
 /** An evaluator with every builtin installed. */
 export function createEvaluator(options: CreateOptions = {}): Evaluator {
   const ev = new Evaluator({ maxCallDepth: options.maxCallDepth, showValue });
-  installBuiltins(ev, [...arithmeticBuiltins]);
+  installBuiltins(ev, [
+    ...arithmeticBuiltins,
+    ...typeBuiltins,
+    ...listBuiltins,
+    ...attrsBuiltins,
+    ...stringBuiltins,
+    ...controlBuiltins,
+  ]);
   return ev;
 }
 

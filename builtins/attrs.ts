@@ -1,0 +1,209 @@
+/**
+ * Attribute-set builtins, as CppNix's primops.cc defines them: names come out in bytewise
+ * order, `mapAttrs` and `zipAttrsWith` apply lazily, `listToAttrs` keeps the first occurrence of
+ * a name, `removeAttrs` ignores names that are not there.
+ */
+
+import type { Evaluator } from "../evaluator/eval.js";
+import { Thunk } from "../evaluator/thunk.js";
+import { Attrs, type Lazy, type Value } from "../evaluator/value.js";
+import { Args, inContext } from "./args.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+function def(
+  name: string,
+  arity: number,
+  doc: string,
+  impl: (a: Args, ev: Evaluator, site: CallSite) => Value,
+): Builtin {
+  return {
+    name,
+    arity,
+    doc,
+    impl: (ev, args, site) => impl(new Args(ev, site, name, args), ev, site),
+  };
+}
+
+function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): string[] {
+  return list.map((l) => inContext(ev, site, context, () => ev.forceString(l, site.env, site.pos)));
+}
+
+export const attrsBuiltins: Builtin[] = [
+  def(
+    "attrNames",
+    1,
+    'The names of *set*, sorted.\n\n    builtins.attrNames { y = 1; x = "foo"; }',
+    (a) => [...a.attrs(0).names()],
+  ),
+  def(
+    "attrValues",
+    1,
+    "The values of *set*, in the order of their sorted names.\n\n    builtins.attrValues { y = 1; x = 2; }",
+    (a) => {
+      const s = a.attrs(0);
+      return s.names().map((n) => s.get(n)!);
+    },
+  ),
+  def(
+    "getAttr",
+    2,
+    '`getAttr s set` is `set.${s}`.\n\n    builtins.getAttr "x" { x = 1; }',
+    (a, ev, site) => {
+      const name = a.string(0);
+      const v = a.attrs(1).get(name);
+      if (v === undefined)
+        throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
+      return ev.force(v);
+    },
+  ),
+  def(
+    "hasAttr",
+    2,
+    'Whether *set* has an attribute named *s*.\n\n    builtins.hasAttr "x" { x = 1; }',
+    (a) => {
+      const name = a.string(0);
+      return a.attrs(1).get(name) !== undefined;
+    },
+  ),
+  def(
+    "removeAttrs",
+    2,
+    '*set* without the attributes named in *list*.\n\n    removeAttrs { x = 1; y = 2; } [ "x" "z" ]',
+    (a, ev, site) => {
+      const s = a.attrs(0);
+      const drop = new Set(
+        names(
+          ev,
+          site,
+          a.list(1),
+          "while evaluating the values of the second argument passed to builtins.removeAttrs",
+        ),
+      );
+      const map = new Map<string, Lazy>();
+      for (const [k, v] of s.map) if (!drop.has(k)) map.set(k, v);
+      return new Attrs(map);
+    },
+  ),
+  def(
+    "intersectAttrs",
+    2,
+    "The attributes of *e2* whose names are in *e1*.\n\n    builtins.intersectAttrs { a = 0; } { a = 1; b = 2; }",
+    (a) => {
+      const left = a.attrs(0);
+      const right = a.attrs(1);
+      const map = new Map<string, Lazy>();
+      for (const [k, v] of right.map) if (left.get(k) !== undefined) map.set(k, v);
+      return new Attrs(map);
+    },
+  ),
+  def(
+    "listToAttrs",
+    1,
+    'A set from a list of `{ name; value; }` (the first of a name wins).\n\n    builtins.listToAttrs [ { name = "foo"; value = 123; } ]',
+    (a, ev, site) => {
+      const map = new Map<string, Lazy>();
+      for (const l of a.list(0)) {
+        const item = inContext(
+          ev,
+          site,
+          "while evaluating an element of the list passed to builtins.listToAttrs",
+          () => ev.forceAttrs(l, site.env, site.pos),
+        );
+        const nameL = item.get("name");
+        if (nameL === undefined)
+          throw ev.error("EvalError", "attribute 'name' missing", site.env, site.pos);
+        const name = inContext(
+          ev,
+          site,
+          "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
+          () => ev.forceString(nameL, site.env, site.pos),
+        );
+        if (map.has(name)) continue;
+        const value = item.get("value");
+        if (value === undefined)
+          throw ev.error("EvalError", "attribute 'value' missing", site.env, site.pos);
+        map.set(name, value);
+      }
+      return new Attrs(map);
+    },
+  ),
+  def(
+    "mapAttrs",
+    2,
+    "Apply *f* to every name and value of *attrset*, lazily.\n\n    builtins.mapAttrs (name: value: value * 10) { a = 1; b = 2; }",
+    (a) => {
+      const f = a.lazy(0);
+      const s = a.attrs(1);
+      const map = new Map<string, Lazy>();
+      for (const [k, v] of s.map) map.set(k, new Thunk(null, null, new Thunk(null, null, f, k), v));
+      return new Attrs(map);
+    },
+  ),
+  def(
+    "catAttrs",
+    2,
+    'The values of the attribute *attr* in the sets of *list* that have it.\n\n    builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]',
+    (a, ev, site) => {
+      const name = a.string(0);
+      const out: Lazy[] = [];
+      for (const l of a.list(1)) {
+        const s = inContext(
+          ev,
+          site,
+          "while evaluating an element in the list passed as second argument to builtins.catAttrs",
+          () => ev.forceAttrs(l, site.env, site.pos),
+        );
+        const v = s.get(name);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    },
+  ),
+  def(
+    "zipAttrsWith",
+    2,
+    "Merge the sets of *list*: *f* gets each name and the list of its values.\n\n    builtins.zipAttrsWith (name: values: values) [ { a = 1; } { a = 2; } ]",
+    (a, ev, site) => {
+      const f = a.lazy(0);
+      const collected = new Map<string, Lazy[]>();
+      for (const l of a.list(1)) {
+        const s = inContext(
+          ev,
+          site,
+          "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith",
+          () => ev.forceAttrs(l, site.env, site.pos),
+        );
+        for (const [k, v] of s.map) {
+          let vs = collected.get(k);
+          if (!vs) collected.set(k, (vs = []));
+          vs.push(v);
+        }
+      }
+      const map = new Map<string, Lazy>();
+      for (const [k, vs] of collected)
+        map.set(k, new Thunk(null, null, new Thunk(null, null, f, k), vs));
+      return new Attrs(map);
+    },
+  ),
+  def(
+    "groupBy",
+    2,
+    'Group the elements of *list* into a set by the name *f* gives each.\n\n    builtins.groupBy (x: if x > 1 then "big" else "small") [ 1 2 3 ]',
+    (a, ev, site) => {
+      const f = a.function(0);
+      const groups = new Map<string, Lazy[]>();
+      for (const x of a.list(1)) {
+        const key = inContext(
+          ev,
+          site,
+          "while evaluating the return value of the grouping function passed to builtins.groupBy",
+          () => ev.forceString(ev.callFunction(f, [x], site.env, site.pos), site.env, site.pos),
+        );
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = []));
+        g.push(x);
+      }
+      return new Attrs(new Map<string, Lazy>(groups));
+    },
+  ),
+];

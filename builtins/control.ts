@@ -1,0 +1,88 @@
+/**
+ * Errors and evaluation order: `throw` (which `tryEval` catches, as a failed `assert`),
+ * `abort` (which nothing catches), `seq`, `deepSeq`, and `tryEval`, which forces its argument
+ * to weak head normal form and returns `{ success; value; }` (`value = false` on failure).
+ */
+
+import { NixError } from "../lang/errors.js";
+import { Attrs, type Lazy } from "../evaluator/value.js";
+import { inContext } from "./args.js";
+import type { Builtin } from "./registry.js";
+
+export const controlBuiltins: Builtin[] = [
+  {
+    name: "throw",
+    arity: 1,
+    doc: 'Throw an error message *s*, which `tryEval` can catch.\n\n    throw "oops"',
+    impl: (ev, [s], site) => {
+      const msg = inContext(
+        ev,
+        site,
+        "while evaluating the error message passed to builtin.throw",
+        () => ev.coerceToString(ev.force(s!), new Set(), site.env, site.pos),
+      );
+      throw new NixError("ThrownError", msg);
+    },
+  },
+  {
+    name: "abort",
+    arity: 1,
+    doc: 'Abort evaluation with the message *s* (`tryEval` does not catch it).\n\n    abort "unsupported platform"',
+    impl: (ev, [s], site) => {
+      const msg = inContext(
+        ev,
+        site,
+        "while evaluating the error message passed to builtins.abort",
+        () => ev.coerceToString(ev.force(s!), new Set(), site.env, site.pos),
+      );
+      throw new NixError("Abort", `evaluation aborted with the following error message: '${msg}'`);
+    },
+  },
+  {
+    name: "seq",
+    arity: 2,
+    doc: "Evaluate *e1* (to weak head normal form), then return *e2*.\n\n    builtins.seq 1 2",
+    impl: (ev, [a, b]) => {
+      ev.force(a!);
+      return ev.force(b!);
+    },
+  },
+  {
+    name: "deepSeq",
+    arity: 2,
+    doc: "Evaluate *e1* completely, then return *e2*.\n\n    builtins.deepSeq [ 1 ] 2",
+    impl: (ev, [a, b]) => {
+      ev.forceDeep(a!);
+      return ev.force(b!);
+    },
+  },
+  {
+    name: "tryEval",
+    arity: 1,
+    doc: 'Try to evaluate *e* shallowly: `{ success = true; value = e; }`, or `{ success = false; value = false; }` if it throws or an assertion fails.\n\n    builtins.tryEval (throw "x")',
+    impl: (ev, [e]) => {
+      try {
+        ev.force(e!);
+        return new Attrs(
+          new Map<string, Lazy>([
+            ["success", true],
+            ["value", e!],
+          ]),
+        );
+      } catch (err) {
+        if (
+          err instanceof NixError &&
+          (err.kind === "ThrownError" || err.kind === "AssertionError")
+        ) {
+          return new Attrs(
+            new Map<string, Lazy>([
+              ["success", false],
+              ["value", false],
+            ]),
+          );
+        }
+        throw err;
+      }
+    },
+  },
+];
