@@ -1,0 +1,1 @@
+if true then abort "stop" else 1

@@ -1,0 +1,1 @@
+let f = x: throw "custom message ${x}"; in f "here"

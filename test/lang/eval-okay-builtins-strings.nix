@@ -1,0 +1,1 @@
+with builtins; [ (toString 1) (toString true) (toString false) (toString null) (toString [ 1 "a" [ ] 2 ]) (toString 1.5) (toString { __toString = s: "t"; }) (stringLength "h\xc3\xa9") (substring 1 3 "abcdef") (substring 4 10 "abcdef") (substring 10 1 "abc") (substring 1 (-1) "abcdef") (concatStringsSep ", " [ "a" "b" "c" ]) (concatStringsSep "-" [ ]) ]

@@ -1,0 +1,1 @@
+with builtins; map typeOf [ 1 1.0 true null "s" ./p { } [ ] (x: x) map (map (x: x)) ] ++ [ (isInt 1) (isFloat 1) (isBool false) (isString "") (isPath ./x) (isAttrs { }) (isList [ ]) (isFunction map) (isNull null) ]
