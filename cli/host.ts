@@ -1,21 +1,19 @@
 /**
- * What the CLI needs from its host: files, the working directory, the environment, stdin. All
- * text is exchanged as byte strings (see lang/source.ts). `nodeHost` implements it with `node:fs`.
+ * What the CLI needs from its host: the evaluator's IO (files, environment) plus the working
+ * directory and stdin. All text is exchanged as byte strings (see lang/source.ts). `nodeHost`
+ * implements it with `node:fs`.
  */
 
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 
-export type FileType = "regular" | "directory" | "symlink" | "unknown" | "missing";
+import type { EvalIO, FileType } from "../evaluator/io.js";
 
-export interface HostIO {
+/** The evaluator's IO plus what the command line needs. */
+export interface HostIO extends EvalIO {
   cwd(): string;
-  env(name: string): string | undefined;
   /** An absolute path for a command-line argument. */
   resolvePath(p: string): string;
-  /** The type of a path after following symlinks. */
-  fileType(path: string): FileType;
-  readFile(path: string): string;
   readStdin(): string;
 }
 
@@ -29,6 +27,17 @@ export function stdinRead(): string | undefined {
 /** Provides stdin that an earlier attempt already read. */
 export function setStdin(text: string | undefined): void {
   stdinCache = text;
+}
+
+function typeOfStats(st: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}): FileType {
+  if (st.isFile()) return "regular";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "unknown";
 }
 
 /** A byte-string path as Node wants it. */
@@ -48,15 +57,18 @@ export const nodeHost: HostIO = {
     return v === undefined ? undefined : toBytes(v);
   },
   resolvePath: (p) => toBytes(nodePath.resolve(p)),
-  fileType(path) {
+  fileType(path, follow) {
     try {
-      const st = fs.statSync(fsPath(path));
-      if (st.isFile()) return "regular";
-      if (st.isDirectory()) return "directory";
-      return "unknown";
+      const st = follow ? fs.statSync(fsPath(path)) : fs.lstatSync(fsPath(path));
+      return typeOfStats(st);
     } catch {
-      return "missing";
+      return undefined;
     }
+  },
+  readDir(path) {
+    return fs
+      .readdirSync(fsPath(path), { withFileTypes: true, encoding: "buffer" })
+      .map((d) => [d.name.toString("latin1"), typeOfStats(d)] as [string, FileType]);
   },
   readFile: (path) => fs.readFileSync(fsPath(path)).toString("latin1"),
   readStdin: () => (stdinCache ??= fs.readFileSync(0).toString("latin1")),

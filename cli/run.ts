@@ -83,8 +83,8 @@ function usageError(flag: string, program: string): NixError {
 /** Reads a Nix file as nix-instantiate does: an absolute path, a directory means its default.nix. */
 function readNixFile(io: HostIO, arg: string): { text: string; path: string } {
   let path = io.resolvePath(arg);
-  const type = io.fileType(path);
-  if (type === "missing") {
+  const type = io.fileType(path, true);
+  if (type === undefined) {
     throw new NixError("IOError", `getting status of '${path}': No such file or directory`);
   }
   if (type === "directory") path = path === "/" ? "/default.nix" : `${path}/default.nix`;
@@ -226,15 +226,15 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     }
     return 0;
   }
-  const ev = createEvaluator({ maxCallDepth });
+  const ev = createEvaluator({
+    maxCallDepth,
+    io,
+    experimentalFeatures: features,
+    warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+  });
   for (const input of inputs) {
     const { text, origin, basePath } = input();
-    const v = evalSource(ev, text, origin, {
-      basePath,
-      home: io.env("HOME") ?? "/",
-      experimentalFeatures: features,
-      warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
-    });
+    const v = evalSource(ev, text, origin, basePath);
     if (strict) ev.forceDeep(v);
     out.stdout.push(printAmbiguous(v) + "\n");
   }

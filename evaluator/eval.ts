@@ -15,7 +15,10 @@ import type { Expr, ExprLambda } from "../lang/ast.js";
 import { NixError, type ErrorKind } from "../lang/errors.js";
 import { canonPath } from "../lang/path.js";
 import { showExpr } from "../lang/printer.js";
-import type { Pos, Source } from "../lang/source.js";
+import { parse } from "../lang/parser.js";
+import { checkScopes } from "../lang/scope.js";
+import type { Origin, Pos, Source } from "../lang/source.js";
+import { noIO, type EvalIO } from "./io.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
   Attrs,
@@ -39,6 +42,13 @@ export interface EvaluatorOptions {
   maxCallDepth?: number;
   /** Prints a value for error messages (print.ts), injected to avoid a module cycle. */
   showValue?: (v: Value) => string;
+  /** Files and environment (default: none). */
+  io?: EvalIO;
+  /** `$HOME`, for `~/…` paths in files the evaluator reads. */
+  home?: string;
+  experimentalFeatures?: ReadonlySet<string>;
+  /** Receives warnings, formatted as Nix prints them after `warning: `. */
+  warn?: (message: string) => void;
 }
 
 export class Evaluator {
@@ -48,10 +58,50 @@ export class Evaluator {
   readonly globalNames: string[] = [];
   readonly globalValues: Lazy[] = [];
   showValue: (v: Value) => string;
+  readonly io: EvalIO;
+  private readonly options: EvaluatorOptions;
+  /** `import` evaluates a file once: its value, by resolved path. */
+  private readonly fileCache = new Map<string, Value>();
 
   constructor(options: EvaluatorOptions = {}) {
+    this.options = options;
     this.maxCallDepth = options.maxCallDepth ?? 10000;
     this.showValue = options.showValue ?? ((v) => showType(v));
+    this.io = options.io ?? noIO;
+  }
+
+  /** Parses, resolves and evaluates Nix source text (a byte string) in the global scope. */
+  evalText(text: string, origin: Origin, basePath: string): Value {
+    const { expr, source } = parse(text, origin, {
+      basePath,
+      home: this.options.home ?? this.io.env("HOME") ?? "/",
+      experimentalFeatures: this.options.experimentalFeatures,
+      warn: this.options.warn,
+    });
+    checkScopes(expr, source, this.globalNames);
+    return this.eval(expr, this.fileEnv(source));
+  }
+
+  /**
+   * CppNix's `evalFile(resolveExprPath(path))`: a directory means its `default.nix`; each file
+   * is evaluated once.
+   */
+  evalFile(path: string, env: Env | null, pos: number): Value {
+    let file = path;
+    const type = this.io.fileType(file, true);
+    if (type === undefined)
+      throw this.error("EvalError", `path '${path}' does not exist`, env, pos);
+    if (type === "directory") file = file === "/" ? "/default.nix" : `${file}/default.nix`;
+    const cached = this.fileCache.get(file);
+    if (cached !== undefined) return cached;
+    if (this.io.fileType(file, true) === undefined) {
+      throw this.error("EvalError", `path '${file}' does not exist`, env, pos);
+    }
+    const text = this.io.readFile(file);
+    const dir = file.slice(0, Math.max(1, file.lastIndexOf("/")));
+    const v = this.evalText(text, { kind: "file", path: file }, dir);
+    this.fileCache.set(file, v);
+    return v;
   }
 
   /** Adds a name to the outermost scope. */

@@ -9,31 +9,29 @@ import { controlBuiltins } from "../builtins/control.js";
 import { listBuiltins } from "../builtins/lists.js";
 import { stringBuiltins } from "../builtins/strings.js";
 import { typeBuiltins } from "../builtins/types.js";
+import { ioBuiltins } from "../builtins/io.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
-import { parse } from "../lang/parser.js";
-import { checkScopes } from "../lang/scope.js";
 import { Evaluator } from "./eval.js";
+import type { EvalIO } from "./io.js";
 import { printAmbiguous, showValue } from "./print.js";
 import type { Value } from "./value.js";
 
 export interface CreateOptions {
   /** CppNix's `max-call-depth` (default 10000). */
   maxCallDepth?: number;
-}
-
-export interface SourceOptions {
-  /** Directory that relative paths in the source resolve against. */
-  basePath: string;
-  /** `$HOME`, for `~/…` paths. */
-  home: string;
+  /** Files and environment; without it, every file is missing. */
+  io?: EvalIO;
+  /** `$HOME` for `~/…` paths (default: the `HOME` of `io`). */
+  home?: string;
   experimentalFeatures?: ReadonlySet<string>;
+  /** Receives warnings (to print after `warning: `). */
   warn?: (message: string) => void;
 }
 
 /** An evaluator with every builtin installed. */
 export function createEvaluator(options: CreateOptions = {}): Evaluator {
-  const ev = new Evaluator({ maxCallDepth: options.maxCallDepth, showValue });
+  const ev = new Evaluator({ ...options, showValue });
   installBuiltins(ev, [
     ...arithmeticBuiltins,
     ...typeBuiltins,
@@ -41,21 +39,15 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...attrsBuiltins,
     ...stringBuiltins,
     ...controlBuiltins,
+    ...ioBuiltins,
   ]);
   return ev;
 }
 
 /** Parses, resolves and evaluates Nix source (a byte string) to weak head normal form. */
-export function evalSource(
-  ev: Evaluator,
-  text: string,
-  origin: Origin,
-  opts: SourceOptions,
-): Value {
-  const { expr, source } = parse(text, origin, opts);
-  checkScopes(expr, source, ev.globalNames);
-  return ev.eval(expr, ev.fileEnv(source));
+export function evalSource(ev: Evaluator, text: string, origin: Origin, basePath: string): Value {
+  return ev.evalText(text, origin, basePath);
 }
 
-export { Evaluator, printAmbiguous, showValue };
+export { Evaluator, printAmbiguous, showValue, type EvalIO };
 export * from "./value.js";

@@ -29,14 +29,30 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
     cwd: () => "/pwd",
     env: (name) => fullEnv[name],
     resolvePath: (p) => (p.startsWith("/") ? p : path.posix.join("/pwd", p)),
-    fileType: (p) => {
+    fileType: (p, follow) => {
       try {
-        return fs.statSync(real(p)).isDirectory() ? "directory" : "regular";
+        const st = follow ? fs.statSync(real(p)) : fs.lstatSync(real(p));
+        if (st.isFile()) return "regular";
+        if (st.isDirectory()) return "directory";
+        return st.isSymbolicLink() ? "symlink" : "unknown";
       } catch {
-        return "missing";
+        return undefined;
       }
     },
     readFile: (p) => fs.readFileSync(real(p)).toString("latin1"),
+    readDir: (p) =>
+      fs
+        .readdirSync(real(p), { withFileTypes: true })
+        .map((d) => [
+          d.name,
+          d.isFile()
+            ? "regular"
+            : d.isDirectory()
+              ? "directory"
+              : d.isSymbolicLink()
+                ? "symlink"
+                : "unknown",
+        ]),
     readStdin: () => stdin,
   };
 }

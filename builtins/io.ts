@@ -1,0 +1,103 @@
+/**
+ * Builtins that read the outside world through the evaluator's `EvalIO`: `import` (a file, or a
+ * directory's `default.nix`, evaluated once), `readFile`, `readDir`, `readFileType`,
+ * `pathExists`, `getEnv`. Paths are Nix paths or strings holding absolute paths (CppNix's
+ * `realisePath`); store-path strings with context need the store (issue 4).
+ */
+
+import type { Evaluator } from "../evaluator/eval.js";
+import { Attrs, NixPath, NixString, showType, type Lazy } from "../evaluator/value.js";
+import { canonPath } from "../lang/path.js";
+import { argContext, inContext } from "./args.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+/** CppNix's `realisePath`: a path, or a string that is an absolute path. */
+function realisePath(ev: Evaluator, site: CallSite, l: Lazy, context: string): string {
+  return inContext(ev, site, context, () => {
+    const v = ev.force(l);
+    if (v instanceof NixPath) return v.path;
+    const s = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+    if (s === undefined) {
+      throw ev.error(
+        "TypeError",
+        `cannot coerce ${showType(v)} to a string: ${ev.showValue(v)}`,
+        site.env,
+        site.pos,
+      );
+    }
+    if (!s.startsWith("/")) {
+      throw ev.error(
+        "EvalError",
+        `string '${s}' doesn't represent an absolute path`,
+        site.env,
+        site.pos,
+      );
+    }
+    return canonPath(s);
+  });
+}
+
+function missing(ev: Evaluator, site: CallSite, path: string): never {
+  throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
+}
+
+export const ioBuiltins: Builtin[] = [
+  {
+    name: "import",
+    arity: 1,
+    doc: "Load, parse and return the Nix expression in the file *path* (a directory means its `default.nix`).\n\n    import ./foo.nix",
+    impl: (ev, [p], site) => {
+      const path = realisePath(ev, site, p!, "while importing a file");
+      return ev.evalFile(path, site.env, site.pos);
+    },
+  },
+  {
+    name: "readFile",
+    arity: 1,
+    doc: "The contents of the file *path* as a string.\n\n    builtins.readFile ./README",
+    impl: (ev, [p], site) => {
+      const path = realisePath(ev, site, p!, argContext(0, "readFile"));
+      if (ev.io.fileType(path, true) === undefined) missing(ev, site, path);
+      return ev.io.readFile(path);
+    },
+  },
+  {
+    name: "pathExists",
+    arity: 1,
+    doc: "Whether *path* exists.\n\n    builtins.pathExists ./foo",
+    impl: (ev, [p], site) => {
+      const path = realisePath(ev, site, p!, argContext(0, "pathExists"));
+      return ev.io.fileType(path, true) !== undefined;
+    },
+  },
+  {
+    name: "readFileType",
+    arity: 1,
+    doc: 'The type of the file *p*: `"regular"`, `"directory"`, `"symlink"` or `"unknown"`.\n\n    builtins.readFileType ./.',
+    impl: (ev, [p], site) => {
+      const path = realisePath(ev, site, p!, argContext(0, "readFileType"));
+      return ev.io.fileType(path, false) ?? missing(ev, site, path);
+    },
+  },
+  {
+    name: "readDir",
+    arity: 1,
+    doc: "The entries of the directory *path*, as a set from names to file types.\n\n    builtins.readDir ./.",
+    impl: (ev, [p], site) => {
+      const path = realisePath(ev, site, p!, argContext(0, "readDir"));
+      if (ev.io.fileType(path, true) === undefined) missing(ev, site, path);
+      return new Attrs(new Map<string, Lazy>(ev.io.readDir(path)));
+    },
+  },
+  {
+    name: "getEnv",
+    arity: 1,
+    doc: 'The value of the environment variable *s*, or `""` if it is not set.\n\n    builtins.getEnv "HOME"',
+    impl: (ev, [s], site) => {
+      const name = inContext(ev, site, argContext(0, "getEnv"), () =>
+        ev.forceString(s!, site.env, site.pos),
+      );
+      return ev.io.env(name) ?? "";
+    },
+  },
+];

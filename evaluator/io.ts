@@ -1,0 +1,29 @@
+/**
+ * The evaluator's window on the outside world (ARCHITECTURE.md's IO boundary). The core never
+ * imports `node:*`: the Node host (cli/host.ts) implements this with `node:fs`, a browser host
+ * with an in-memory file system. Paths and file contents are byte strings.
+ */
+
+/** What `builtins.readFileType` and `readDir` call a file. */
+export type FileType = "regular" | "directory" | "symlink" | "unknown";
+
+export interface EvalIO {
+  /** The type of `path` (following symlinks when `follow`), or undefined if it does not exist. */
+  fileType(path: string, follow: boolean): FileType | undefined;
+  /** The contents of a file. Throws on error. */
+  readFile(path: string): string;
+  /** The entries of a directory with their types (not following symlinks). */
+  readDir(path: string): [string, FileType][];
+  /** An environment variable. */
+  env(name: string): string | undefined;
+}
+
+/** An `EvalIO` for hosts without files (a browser with no file system): every file is missing. */
+export const noIO: EvalIO = {
+  fileType: () => undefined,
+  readFile: (path) => {
+    throw new Error(`no file system: cannot read '${path}'`);
+  },
+  readDir: () => [],
+  env: () => undefined,
+};

@@ -1,0 +1,1 @@
+let lib = import ./imported; in [ (lib { }).value (lib { x = 41; }).value (import ./imported/default.nix { }).self (builtins.pathExists ./imported) (builtins.pathExists ./nope) (builtins.readDir ./imported) (builtins.readFile ./imported/default.nix) ]
