@@ -11,9 +11,11 @@ import {
   NixPath,
   NixString,
   showType,
+  typeOf,
   type Lazy,
   type Value,
 } from "../evaluator/value.js";
+import { inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 type Num = number | bigint | NixFloat;
@@ -64,28 +66,40 @@ function compareNumbers(a: Num, b: Num): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** CppNix's `CompareValues`: is a < b? */
+/** CppNix's `CompareValues`: is a < b? (Numbers, strings, paths and lists only.) */
 export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boolean {
   const isNum = (v: Value): v is Num =>
     typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat;
   const str = (v: Value): string | undefined =>
     typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
   if (isNum(a) && isNum(b)) return compareNumbers(a, b) < 0;
+  const values = `${ev.showValue(a)} and ${ev.showValue(b)}`;
+  if (typeOf(a) !== typeOf(b)) {
+    throw ev.error(
+      "EvalError",
+      `cannot compare ${showType(a)} with ${showType(b)}; values are ${values}`,
+      site.env,
+      site.pos,
+    );
+  }
   const sa = str(a);
   const sb = str(b);
   if (sa !== undefined && sb !== undefined) return sa < sb;
   if (a instanceof NixPath && b instanceof NixPath) return a.path < b.path;
   if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < a.length && i < b.length; i++) {
+    for (let i = 0; ; i++) {
+      if (i === b.length) return false;
+      if (i === a.length) return true;
       if (!ev.equals(a[i]!, b[i]!, site.env, site.pos)) {
-        return lessThan(ev, ev.force(a[i]!), ev.force(b[i]!), site);
+        return inContext(ev, site, "while comparing two list elements", () =>
+          lessThan(ev, ev.force(a[i]!), ev.force(b[i]!), site),
+        );
       }
     }
-    return a.length < b.length;
   }
   throw ev.error(
     "EvalError",
-    `cannot compare ${showType(a)} with ${showType(b)}`,
+    `cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${values})`,
     site.env,
     site.pos,
   );

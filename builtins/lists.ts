@@ -78,9 +78,12 @@ export const listBuiltins: Builtin[] = [
     (a, ev, site) => {
       const op = a.function(0);
       const list = a.list(2);
-      let acc: Value = ev.force(a.lazy(1));
-      for (const x of list) acc = call(ev, site, call(ev, site, op, [acc]), [x]);
-      return acc;
+      // The initial accumulator is forced only when the list is empty; each application of
+      // `op` is forced (callFunction returns a value), as CppNix does.
+      if (list.length === 0) return ev.force(a.lazy(1));
+      let acc: Lazy = a.lazy(1);
+      for (const x of list) acc = call(ev, site, op, [acc, x]);
+      return ev.force(acc);
     },
   ),
   def(

@@ -231,6 +231,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     io,
     experimentalFeatures: features,
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+    trace: (line) => out.stderr.push(line + "\n"),
   });
   for (const input of inputs) {
     const { text, origin, basePath } = input();

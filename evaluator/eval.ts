@@ -49,6 +49,10 @@ export interface EvaluatorOptions {
   experimentalFeatures?: ReadonlySet<string>;
   /** Receives warnings, formatted as Nix prints them after `warning: `. */
   warn?: (message: string) => void;
+  /** Receives `builtins.trace` output lines (`trace: …`); default: dropped. */
+  trace?: (line: string) => void;
+  /** `builtins.currentSystem` (default `x86_64-linux`). */
+  currentSystem?: string;
 }
 
 export class Evaluator {
@@ -63,8 +67,16 @@ export class Evaluator {
   /** `import` evaluates a file once: its value, by resolved path. */
   private readonly fileCache = new Map<string, Value>();
 
+  readonly currentSystem: string;
+
+  /** Emits a `builtins.trace` line. */
+  trace(line: string): void {
+    this.options.trace?.(line);
+  }
+
   constructor(options: EvaluatorOptions = {}) {
     this.options = options;
+    this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.maxCallDepth = options.maxCallDepth ?? 10000;
     this.showValue = options.showValue ?? ((v) => showType(v));
     this.io = options.io ?? noIO;

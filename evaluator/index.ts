@@ -10,6 +10,7 @@ import { listBuiltins } from "../builtins/lists.js";
 import { stringBuiltins } from "../builtins/strings.js";
 import { typeBuiltins } from "../builtins/types.js";
 import { ioBuiltins } from "../builtins/io.js";
+import { miscBuiltins } from "../builtins/misc.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator } from "./eval.js";
@@ -27,6 +28,9 @@ export interface CreateOptions {
   experimentalFeatures?: ReadonlySet<string>;
   /** Receives warnings (to print after `warning: `). */
   warn?: (message: string) => void;
+  /** Receives `builtins.trace` lines. */
+  trace?: (line: string) => void;
+  currentSystem?: string;
 }
 
 /** An evaluator with every builtin installed. */
@@ -40,6 +44,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...stringBuiltins,
     ...controlBuiltins,
     ...ioBuiltins,
+    ...miscBuiltins,
   ]);
   return ev;
 }

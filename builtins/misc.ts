@@ -1,0 +1,238 @@
+/**
+ * Smaller builtins: `baseNameOf` and `dirOf` (CppNix's string rules: one trailing slash is
+ * ignored by `baseNameOf`; `dirOf` of a path is a path), the 64-bit bit operations, `floor` and
+ * `ceil` (to integers, with range errors), `functionArgs`, `trace` (prints `trace: …` on stderr),
+ * `genericClosure` (keys compared as `lessThan` orders them), and the constants `langVersion`,
+ * `nixVersion`, `storeDir`, `currentSystem`.
+ */
+
+import type { Evaluator } from "../evaluator/eval.js";
+import {
+  Attrs,
+  Lambda,
+  NixFloat,
+  NixPath,
+  NixString,
+  showType,
+  type Lazy,
+  type Value,
+} from "../evaluator/value.js";
+import { Args, argContext, inContext } from "./args.js";
+import { lessThan } from "./arithmetic.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+/** The Nix release whose behaviour tsnix follows. */
+export const NIX_VERSION = "2.32.0";
+
+function stringWithContext(s: string, context: Set<string>): Value {
+  return context.size === 0 ? s : new NixString(s, context);
+}
+
+function coerce(ev: Evaluator, site: CallSite, l: Lazy, context: Set<string>, ctx: string): string {
+  return inContext(ev, site, ctx, () =>
+    ev.coerceToString(ev.force(l), context, site.env, site.pos),
+  );
+}
+
+function bitOp(name: string, f: (a: bigint, b: bigint) => bigint): Builtin {
+  return {
+    name,
+    arity: 2,
+    doc: `The bitwise ${name.slice(3).toUpperCase()} of the integers *e1* and *e2*.\n\n    builtins.${name} 12 10`,
+    impl: (ev, args, site) => {
+      const a = new Args(ev, site, name, args);
+      const r = BigInt.asIntN(64, f(BigInt(a.int(0)), BigInt(a.int(1))));
+      return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+    },
+  };
+}
+
+function rounding(name: "floor" | "ceil"): Builtin {
+  return {
+    name,
+    arity: 1,
+    doc: `Round the number *double* ${name === "floor" ? "down" : "up"} to the nearest integer.\n\n    builtins.${name} 23.5`,
+    impl: (ev, [x], site) => {
+      const v = inContext(ev, site, argContext(0, name), () => ev.force(x!));
+      if (typeof v === "number" || typeof v === "bigint") return v;
+      if (!(v instanceof NixFloat)) {
+        throw ev.error(
+          "TypeError",
+          `expected a float but found ${showType(v)}: ${ev.showValue(v)}`,
+          site.env,
+          site.pos,
+        );
+      }
+      const r = name === "floor" ? Math.floor(v.value) : Math.ceil(v.value);
+      if (!Number.isFinite(r) || r >= 9223372036854775807 || r < -9223372036854775808) {
+        throw ev.error(
+          "EvalError",
+          `Float value ${v.value} is out of range for an integer`,
+          site.env,
+          site.pos,
+        );
+      }
+      return Number.isSafeInteger(r) ? r : BigInt(r);
+    },
+  };
+}
+
+/** A key of `genericClosure` as a string, equal exactly when `lessThan` says neither is less. */
+function keyOf(ev: Evaluator, site: CallSite, v: Value): string {
+  if (typeof v === "number" || typeof v === "bigint") return `n${v}`;
+  if (v instanceof NixFloat)
+    return Number.isInteger(v.value) ? `n${BigInt(v.value)}` : `f${v.value}`;
+  if (typeof v === "string") return `s${v}`;
+  if (v instanceof NixString) return `s${v.s}`;
+  if (v instanceof NixPath) return `p${v.path}`;
+  if (Array.isArray(v)) {
+    return `l[${v.map((x) => JSON.stringify(keyOf(ev, site, ev.force(x)))).join(",")}]`;
+  }
+  // Incomparable: `lessThan` raises CppNix's error.
+  lessThan(ev, v, v, site);
+  return "";
+}
+
+export const miscBuiltins: Builtin[] = [
+  {
+    name: "baseNameOf",
+    arity: 1,
+    doc: 'The last component of the path or string *x* (a trailing slash is ignored).\n\n    baseNameOf "/a/b/"',
+    impl: (ev, [x], site) => {
+      const context = new Set<string>();
+      const s = coerce(ev, site, x!, context, argContext(0, "baseNameOf"));
+      if (s === "") return stringWithContext("", context);
+      let last = s.length - 1;
+      if (s[last] === "/" && last > 0) last--;
+      const slash = s.lastIndexOf("/", last);
+      return stringWithContext(s.slice(slash + 1, last + 1), context);
+    },
+  },
+  {
+    name: "dirOf",
+    arity: 1,
+    doc: 'The directory part of *s* (a path for a path, `"."` for a string without a slash).\n\n    dirOf "/a/b/c"',
+    impl: (ev, [x], site) => {
+      const v = ev.force(x!);
+      if (v instanceof NixPath) {
+        const i = v.path.lastIndexOf("/");
+        return new NixPath(i <= 0 ? "/" : v.path.slice(0, i));
+      }
+      const context = new Set<string>();
+      const s = coerce(
+        ev,
+        site,
+        v,
+        context,
+        "while evaluating the first argument passed to 'builtins.dirOf'",
+      );
+      const i = s.lastIndexOf("/");
+      return stringWithContext(i === -1 ? "." : i === 0 ? "/" : s.slice(0, i), context);
+    },
+  },
+  bitOp("bitAnd", (a, b) => a & b),
+  bitOp("bitOr", (a, b) => a | b),
+  bitOp("bitXor", (a, b) => a ^ b),
+  rounding("floor"),
+  rounding("ceil"),
+  {
+    name: "functionArgs",
+    arity: 1,
+    doc: "The formal arguments of *f*, each mapped to whether it has a default.\n\n    builtins.functionArgs ({ x, y ? 123 }: x)",
+    impl: (ev, [f], site) => {
+      const v = inContext(ev, site, argContext(0, "functionArgs"), () =>
+        ev.forceFunction(f!, site.env, site.pos),
+      );
+      const map = new Map<string, Lazy>();
+      if (v instanceof Lambda && v.expr.formals) {
+        for (const formal of v.expr.formals.formals) map.set(formal.name, formal.default !== null);
+      }
+      return new Attrs(map);
+    },
+  },
+  {
+    name: "trace",
+    arity: 2,
+    doc: 'Print *e1* on stderr (`trace: …`), then return *e2*.\n\n    builtins.trace "hello" 123',
+    impl: (ev, [e1, e2]) => {
+      const v = ev.force(e1!);
+      const text = typeof v === "string" ? v : v instanceof NixString ? v.s : ev.showValue(v);
+      ev.trace(`trace: ${text}`);
+      return ev.force(e2!);
+    },
+  },
+  {
+    name: "genericClosure",
+    arity: 1,
+    doc: "The closure of `startSet` under `operator`: sets with a `key`, each key once.\n\n    builtins.genericClosure { startSet = [ { key = 5; } ]; operator = item: [ ]; }",
+    impl: (ev, [arg], site) => {
+      const attrs = inContext(
+        ev,
+        site,
+        "while evaluating the first argument passed to builtins.genericClosure",
+        () => ev.forceAttrs(arg!, site.env, site.pos),
+      );
+      const get = (name: string): Lazy => {
+        const l = attrs.get(name);
+        if (l === undefined) {
+          throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
+        }
+        return l;
+      };
+      const start = inContext(
+        ev,
+        site,
+        "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure",
+        () => ev.forceList(get("startSet"), site.env, site.pos),
+      );
+      if (start.length === 0) return start;
+      const op = inContext(
+        ev,
+        site,
+        "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
+        () => ev.forceFunction(get("operator"), site.env, site.pos),
+      );
+      const seen = new Set<string>();
+      let firstKey: Value | undefined;
+      const result: Lazy[] = [];
+      const work = [...start];
+      while (work.length > 0) {
+        const e = work.shift()!;
+        const elem = ev.forceAttrs(e, site.env, site.pos);
+        const keyL = elem.get("key");
+        if (keyL === undefined)
+          throw ev.error("EvalError", "attribute 'key' missing", site.env, site.pos);
+        const keyValue = ev.force(keyL);
+        // Keys live in one ordered map in CppNix: a key of another type fails to compare.
+        if (firstKey !== undefined) lessThan(ev, keyValue, firstKey, site);
+        else firstKey = keyValue;
+        const key = keyOf(ev, site, keyValue);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        result.push(e);
+        const next = inContext(
+          ev,
+          site,
+          "while evaluating the return value of the `operator` passed to builtins.genericClosure",
+          () => ev.forceList(ev.callFunction(op, [e], site.env, site.pos), site.env, site.pos),
+        );
+        work.push(...next);
+      }
+      return result;
+    },
+  },
+  { name: "langVersion", arity: 0, doc: "The version of the Nix language: 6.", impl: () => 6 },
+  {
+    name: "nixVersion",
+    arity: 0,
+    doc: "The version of Nix tsnix follows.",
+    impl: () => NIX_VERSION,
+  },
+  { name: "storeDir", arity: 0, doc: "The logical store directory.", impl: () => "/nix/store" },
+  {
+    name: "currentSystem",
+    arity: 0,
+    doc: 'The system type of this machine, such as `"x86_64-linux"`.',
+    impl: (ev) => ev.currentSystem,
+  },
+];
