@@ -6,51 +6,68 @@
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
-import {
-  NixFloat,
-  NixPath,
-  NixString,
-  showType,
-  typeOf,
-  type Lazy,
-  type Value,
-} from "../evaluator/value.js";
+import { NixFloat, NixPath, NixString, showType, typeOf, type Value } from "../evaluator/value.js";
 import { inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 type Num = number | bigint | NixFloat;
 
-function forceNumber(ev: Evaluator, l: Lazy, which: string, fn: string, site: CallSite): Num {
-  const v = ev.force(l);
-  if (typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat) return v;
-  const err = ev.error(
-    "TypeError",
-    `expected an integer but found ${showType(v)}: ${ev.showValue(v)}`,
-    site.env,
-    site.pos,
-  );
-  err.addTrace(`while evaluating the ${which} argument passed to builtins.${fn}`);
-  throw err;
+const operation = { add: "addition", sub: "subtraction", mul: "multiplication", div: "division" };
+
+/** CppNix's `forceFloat`: an integer or a float, as a float. */
+function forceFloat(ev: Evaluator, v: Value, site: CallSite, context: string): number {
+  if (v instanceof NixFloat) return v.value;
+  if (typeof v === "number" || typeof v === "bigint") return Number(v);
+  return inContext(ev, site, context, () => {
+    throw ev.error(
+      "TypeError",
+      `expected a float but found ${showType(v)}: ${ev.showValue(v)}`,
+      site.env,
+      site.pos,
+    );
+  });
 }
 
+function forceInt(ev: Evaluator, v: Value, site: CallSite, context: string): number | bigint {
+  return inContext(ev, site, context, () => ev.forceInt(v, site.env, site.pos));
+}
+
+/** CppNix's `prim_add`/`sub`/`mul`/`div`: floats if either operand is one, else checked ints. */
 function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): Builtin {
+  const what = operation[name];
+  const first =
+    name === "div"
+      ? `while evaluating the first operand of the ${what}`
+      : `while evaluating the first argument of the ${what}`;
+  const second =
+    name === "div"
+      ? `while evaluating the second operand of the ${what}`
+      : `while evaluating the second argument of the ${what}`;
   return {
     name,
     arity: 2,
     doc: `Return the ${name === "add" ? "sum" : name === "sub" ? "difference" : name === "mul" ? "product" : "quotient"} of the numbers *e1* and *e2*.\n\n    builtins.${name} 6 3`,
     impl(ev, [a, b], site) {
-      const x = forceNumber(ev, a!, "first", name, site);
-      const y = forceNumber(ev, b!, "second", name, site);
+      const x = ev.force(a!);
+      const y = ev.force(b!);
+      if (name === "div") {
+        const f2 = forceFloat(ev, y, site, second);
+        if (f2 === 0) throw ev.error("EvalError", "division by zero", site.env, site.pos);
+      }
       if (x instanceof NixFloat || y instanceof NixFloat) {
-        const fx = x instanceof NixFloat ? x.value : Number(x);
-        const fy = y instanceof NixFloat ? y.value : Number(y);
-        if (op === "/" && fy === 0)
-          throw ev.error("EvalError", "division by zero", site.env, site.pos);
+        const fx = forceFloat(ev, x, site, first);
+        const fy = forceFloat(ev, y, site, second);
         return new NixFloat(
           op === "+" ? fx + fy : op === "-" ? fx - fy : op === "*" ? fx * fy : fx / fy,
         );
       }
-      return ev.intOp(op, x, y, site.env, site.pos);
+      return ev.intOp(
+        op,
+        forceInt(ev, x, site, first),
+        forceInt(ev, y, site, second),
+        site.env,
+        site.pos,
+      );
     },
   };
 }
@@ -90,7 +107,9 @@ export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boo
     for (let i = 0; ; i++) {
       if (i === b.length) return false;
       if (i === a.length) return true;
-      if (!ev.equals(a[i]!, b[i]!, site.env, site.pos)) {
+      const x = a[i]!;
+      const y = b[i]!;
+      if (!ev.equals(x, y, site.env, site.pos, x === y && typeof x === "object" && x !== null)) {
         return inContext(ev, site, "while comparing two list elements", () =>
           lessThan(ev, ev.force(a[i]!), ev.force(b[i]!), site),
         );

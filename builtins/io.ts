@@ -85,7 +85,11 @@ export const ioBuiltins: Builtin[] = [
     doc: "The entries of the directory *path*, as a set from names to file types.\n\n    builtins.readDir ./.",
     impl: (ev, [p], site) => {
       const path = realisePath(ev, site, p!, argContext(0, "readDir"));
-      if (ev.io.fileType(path, true) === undefined) missing(ev, site, path);
+      const type = ev.io.fileType(path, true);
+      if (type === undefined) missing(ev, site, path);
+      if (type !== "directory") {
+        throw ev.error("EvalError", `'${path}' is not a directory`, site.env, site.pos);
+      }
       return new Attrs(new Map<string, Lazy>(ev.io.readDir(path)));
     },
   },

@@ -49,6 +49,8 @@ export const listBuiltins: Builtin[] = [
     'Apply *f* to every element of *list*.\n\n    map (x: "foo" + x) [ "bar" "bla" ]',
     (a) => {
       const list = a.list(1);
+      if (list.length === 0) return list;
+      a.function(0);
       const f = a.lazy(0);
       return list.map((x) => apply(f, x));
     },
@@ -118,7 +120,12 @@ export const listBuiltins: Builtin[] = [
       const n = a.int(1);
       const i = toIndex(ev, site, n);
       if (i < 0 || i >= list.length) {
-        throw ev.error("EvalError", `list index ${n} is out of bounds`, site.env, site.pos);
+        throw ev.error(
+          "EvalError",
+          `'builtins.elemAt' called with index ${n} on a list of size ${list.length}`,
+          site.env,
+          site.pos,
+        );
       }
       return ev.force(list[i]!);
     },
@@ -176,6 +183,7 @@ export const listBuiltins: Builtin[] = [
     (a, ev, site) => {
       const n = a.int(1);
       if (n < 0) throw ev.error("EvalError", `cannot create list of size ${n}`, site.env, site.pos);
+      a.function(0);
       const f = a.lazy(0);
       return Array.from({ length: Number(n) }, (_, i) => apply(f, i));
     },

@@ -13,6 +13,8 @@ import {
   NixFloat,
   NixPath,
   NixString,
+  PrimOp,
+  PrimOpApp,
   showType,
   type Lazy,
   type Value,
@@ -77,22 +79,6 @@ function rounding(name: "floor" | "ceil"): Builtin {
   };
 }
 
-/** A key of `genericClosure` as a string, equal exactly when `lessThan` says neither is less. */
-function keyOf(ev: Evaluator, site: CallSite, v: Value): string {
-  if (typeof v === "number" || typeof v === "bigint") return `n${v}`;
-  if (v instanceof NixFloat)
-    return Number.isInteger(v.value) ? `n${BigInt(v.value)}` : `f${v.value}`;
-  if (typeof v === "string") return `s${v}`;
-  if (v instanceof NixString) return `s${v.s}`;
-  if (v instanceof NixPath) return `p${v.path}`;
-  if (Array.isArray(v)) {
-    return `l[${v.map((x) => JSON.stringify(keyOf(ev, site, ev.force(x)))).join(",")}]`;
-  }
-  // Incomparable: `lessThan` raises CppNix's error.
-  lessThan(ev, v, v, site);
-  return "";
-}
-
 export const miscBuiltins: Builtin[] = [
   {
     name: "baseNameOf",
@@ -140,9 +126,10 @@ export const miscBuiltins: Builtin[] = [
     arity: 1,
     doc: "The formal arguments of *f*, each mapped to whether it has a default.\n\n    builtins.functionArgs ({ x, y ? 123 }: x)",
     impl: (ev, [f], site) => {
-      const v = inContext(ev, site, argContext(0, "functionArgs"), () =>
-        ev.forceFunction(f!, site.env, site.pos),
-      );
+      const v = inContext(ev, site, argContext(0, "functionArgs"), () => ev.force(f!));
+      if (!(v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp)) {
+        throw ev.error("TypeError", "'functionArgs' requires a function", site.env, site.pos);
+      }
       const map = new Map<string, Lazy>();
       if (v instanceof Lambda && v.expr.formals) {
         for (const formal of v.expr.formals.formals) map.set(formal.name, formal.default !== null);
@@ -192,8 +179,9 @@ export const miscBuiltins: Builtin[] = [
         "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
         () => ev.forceFunction(get("operator"), site.env, site.pos),
       );
-      const seen = new Set<string>();
-      let firstKey: Value | undefined;
+      // Keys are ordered by `lessThan`, as in CppNix's `std::map` with `CompareValues` (so a
+      // key of another type is an error, and identical values inside keys are equal).
+      const keys: Value[] = [];
       const result: Lazy[] = [];
       const work = [...start];
       while (work.length > 0) {
@@ -202,13 +190,21 @@ export const miscBuiltins: Builtin[] = [
         const keyL = elem.get("key");
         if (keyL === undefined)
           throw ev.error("EvalError", "attribute 'key' missing", site.env, site.pos);
-        const keyValue = ev.force(keyL);
-        // Keys live in one ordered map in CppNix: a key of another type fails to compare.
-        if (firstKey !== undefined) lessThan(ev, keyValue, firstKey, site);
-        else firstKey = keyValue;
-        const key = keyOf(ev, site, keyValue);
-        if (seen.has(key)) continue;
-        seen.add(key);
+        const key = ev.force(keyL);
+        let lo = 0;
+        let hi = keys.length;
+        let found = false;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (lessThan(ev, key, keys[mid]!, site)) hi = mid;
+          else if (lessThan(ev, keys[mid]!, key, site)) lo = mid + 1;
+          else {
+            found = true;
+            break;
+          }
+        }
+        if (found) continue;
+        keys.splice(lo, 0, key);
         result.push(e);
         const next = inContext(
           ev,

@@ -72,7 +72,11 @@ export const stringBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep",
-        () => ev.coerceToString(ev.force(args[0]!), context, site.env, site.pos),
+        () => {
+          const v = ev.force(args[0]!);
+          if (v instanceof NixString) for (const c of v.context) context.add(c);
+          return ev.forceString(v, site.env, site.pos);
+        },
       );
       const parts = a
         .list(1)

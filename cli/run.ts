@@ -195,12 +195,6 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         files.push(arg);
     }
   }
-  if (!parseOnly && !evalOnly) {
-    throw new NixError(
-      "EvalError",
-      "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
-    );
-  }
   out.showTrace = showTrace;
   const cwd = io.cwd();
   const inputs: (() => Input)[] = [];
@@ -236,6 +230,13 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   for (const input of inputs) {
     const { text, origin, basePath } = input();
     const v = evalSource(ev, text, origin, basePath);
+    if (!evalOnly) {
+      // Evaluation has succeeded; turning its derivations into .drv files is issue 4.
+      throw new NixError(
+        "EvalError",
+        "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
+      );
+    }
     if (strict) ev.forceDeep(v);
     out.stdout.push(printAmbiguous(v) + "\n");
   }

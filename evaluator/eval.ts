@@ -185,11 +185,21 @@ export class Evaluator {
     }
   }
 
-  /** Forces a value and everything in it (`--strict`, `deepSeq`). */
+  /** Forces a value and everything in it (`--strict`, `deepSeq`); nesting counts as calls. */
   forceDeep(l: Lazy): Value {
     const seen = new Set<object>();
     const go = (x: Lazy): void => {
-      const v = this.force(x);
+      if (++this.callDepth > this.maxCallDepth) {
+        this.callDepth--;
+        throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", null);
+      }
+      try {
+        goForced(this.force(x));
+      } finally {
+        this.callDepth--;
+      }
+    };
+    const goForced = (v: Value): void => {
       if (v instanceof Attrs) {
         if (seen.has(v)) return;
         seen.add(v);

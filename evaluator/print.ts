@@ -6,6 +6,7 @@
  */
 
 import { printIdentifier, printLiteralString, showFloat } from "../lang/printer.js";
+import { showPos } from "../lang/source.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
   Attrs,
@@ -86,7 +87,10 @@ export function showValue(l: Lazy, depth = 0): string {
     if (depth > 0) return "[ ... ]";
     return "[ " + v.map((x) => showValue(x, depth + 1) + " ").join("") + "]";
   }
-  if (v instanceof Lambda) return "\xc2\xablambda\xc2\xbb";
+  if (v instanceof Lambda) {
+    const name = v.expr.name === null ? "" : ` ${v.expr.name}`;
+    return `\xc2\xablambda${name} @ ${showPos(v.env.source.pos(v.expr.pos))}\xc2\xbb`;
+  }
   if (v instanceof PrimOp) return `\xc2\xabprimop ${v.name}\xc2\xbb`;
   if (v instanceof PrimOpApp) return `\xc2\xabpartially applied primop ${v.primOp.name}\xc2\xbb`;
   return printAmbiguous(v);
