@@ -30,6 +30,7 @@ import {
   PrimOp,
   PrimOpApp,
   showType,
+  typeOf,
   type Lazy,
   type Value,
 } from "./value.js";
@@ -380,7 +381,24 @@ export class Evaluator {
           () => this.forceBool(this.eval(e.cond, env), env, e.pos),
         );
         if (!ok) {
-          throw this.error("AssertionError", `assertion '${showExpr(e.cond)}' failed`, env, e.pos);
+          const text = showExpr(e.cond);
+          const cond = e.cond;
+          if (cond.kind === "BinOp" && cond.op === "==") {
+            // Explain the difference, as CppNix's assertEqValues does.
+            this.withFrame(
+              `while evaluating the condition of the assertion '${text}'`,
+              env,
+              e.pos,
+              () =>
+                this.assertEquals(
+                  this.eval(cond.left, env),
+                  this.eval(cond.right, env),
+                  env,
+                  cond.pos,
+                ),
+            );
+          }
+          throw this.error("AssertionError", `assertion '${text}' failed`, env, e.pos);
         }
         return this.eval(e.body, env);
       }
@@ -806,6 +824,99 @@ export class Evaluator {
   }
 
   // --- equality and ordering ----------------------------------------------------------------
+
+  /**
+   * CppNix's `assertEqValues`: like `equals`, but a difference is an AssertionError that says
+   * what differs (used by `assert a == b`).
+   */
+  assertEquals(a: Lazy, b: Lazy, env: Env, pos: number, sameSlot = false): void {
+    const x = this.force(a);
+    const y = this.force(b);
+    if (sameSlot) return;
+    const fail = (msg: string): never => {
+      throw this.error("AssertionError", msg, null);
+    };
+    const sv = (v: Value): string => this.showValue(v);
+    if (isNumber(x) && isNumber(y)) {
+      if (this.equals(x, y, env, pos)) return;
+      fail(
+        `${showType(x)} with value '${sv(x)}' is not equal to ${showType(y)} with value '${sv(y)}'`,
+      );
+    }
+    const tx = typeOf(x);
+    if (tx !== typeOf(y)) {
+      fail(`${showType(x)} of value '${sv(x)}' is not equal to ${showType(y)} of value '${sv(y)}'`);
+    }
+    switch (tx) {
+      case "bool":
+        if (x !== y) fail(`boolean '${sv(x)}' is not equal to boolean '${sv(y)}'`);
+        return;
+      case "string":
+        if (stringOf(x as string | NixString) !== stringOf(y as string | NixString)) {
+          fail(`string '${sv(x)}' is not equal to string '${sv(y)}'`);
+        }
+        return;
+      case "path":
+        if ((x as NixPath).path !== (y as NixPath).path) {
+          fail(`path '${sv(x)}' is not equal to path '${sv(y)}'`);
+        }
+        return;
+      case "null":
+        return;
+      case "list": {
+        const p = x as Lazy[];
+        const q = y as Lazy[];
+        if (p.length !== q.length) {
+          fail(
+            `list of size '${p.length}' is not equal to list of size '${q.length}', left hand side is '${sv(x)}', right hand side is '${sv(y)}'`,
+          );
+        }
+        for (let i = 0; i < p.length; i++) {
+          const l = p[i]!;
+          const r = q[i]!;
+          this.withFrame(`while comparing list element ${i}`, env, pos, () =>
+            this.assertEquals(l, r, env, pos, l === r && typeof l === "object" && l !== null),
+          );
+        }
+        return;
+      }
+      case "set": {
+        const p = x as Attrs;
+        const q = y as Attrs;
+        if (isDerivation(this, p) && isDerivation(this, q)) {
+          this.withFrame("while comparing a derivation by its 'outPath' attribute", env, pos, () =>
+            this.assertEquals(p.get("outPath")!, q.get("outPath")!, env, pos),
+          );
+          return;
+        }
+        if (p.size !== q.size) {
+          fail(`attribute names of attribute set '${sv(x)}' differs from attribute set '${sv(y)}'`);
+        }
+        const pn = p.names();
+        const qn = q.names();
+        for (let i = 0; i < pn.length; i++) {
+          if (pn[i] !== qn[i]) {
+            if (q.get(pn[i]!) === undefined) {
+              fail(`attribute name '${pn[i]}' is contained in '${sv(x)}', but not in '${sv(y)}'`);
+            }
+            fail(
+              `attribute name '${qn[i]}' is missing in '${sv(x)}', but is contained in '${sv(y)}'`,
+            );
+          }
+          const l = p.get(pn[i]!)!;
+          const r = q.get(pn[i]!)!;
+          this.withFrame(`while comparing attribute '${pn[i]}'`, env, pos, () =>
+            this.assertEquals(l, r, env, pos, l === r && typeof l === "object" && l !== null),
+          );
+        }
+        return;
+      }
+      case "lambda":
+        fail(
+          "distinct functions and immediate comparisons of identical functions compare as unequal",
+        );
+    }
+  }
 
   /**
    * CppNix's `eqValues`. Both sides are forced; then two references to the very same slot are

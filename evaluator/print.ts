@@ -5,7 +5,12 @@
  * them. `showValue` prints a value inside an error message (never forcing anything).
  */
 
-import { printIdentifier, printLiteralString, showFloat } from "../lang/printer.js";
+import {
+  printAttributeName,
+  printIdentifier,
+  printLiteralString,
+  showFloat,
+} from "../lang/printer.js";
 import { showPos } from "../lang/source.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
@@ -71,27 +76,79 @@ export function printAmbiguous(l: Lazy, seen = new Set<object>()): string {
   return out;
 }
 
-/** A value as error messages show it (unevaluated parts as «thunk»), depth-limited. */
-export function showValue(l: Lazy, depth = 0): string {
-  if (l instanceof Thunk)
-    return l.state === ThunkState.Done ? showValue(l.value, depth) : "\xc2\xabthunk\xc2\xbb";
-  const v: Value = l;
-  if (v instanceof Attrs) {
-    if (depth > 0) return "{ ... }";
-    let out = "{ ";
-    for (const name of v.names())
-      out += `${printIdentifier(name)} = ${showValue(v.get(name)!, depth + 1)}; `;
-    return out + "}";
-  }
-  if (Array.isArray(v)) {
-    if (depth > 0) return "[ ... ]";
-    return "[ " + v.map((x) => showValue(x, depth + 1) + " ").join("") + "]";
-  }
-  if (v instanceof Lambda) {
-    const name = v.expr.name === null ? "" : ` ${v.expr.name}`;
-    return `\xc2\xablambda${name} @ ${showPos(v.env.source.pos(v.expr.pos))}\xc2\xbb`;
-  }
-  if (v instanceof PrimOp) return `\xc2\xabprimop ${v.name}\xc2\xbb`;
-  if (v instanceof PrimOpApp) return `\xc2\xabpartially applied primop ${v.primOp.name}\xc2\xbb`;
-  return printAmbiguous(v);
+/**
+ * A value as CppNix's `ValuePrinter` shows it in error messages (`errorPrintOptions`): nothing
+ * is forced (unevaluated parts are «thunk»), depth at most 10, at most 10 attributes and 10 list
+ * items in all (the rest «N … elided»), `type`/`_type` first, strings cut at 1024 bytes.
+ */
+export function showValue(l: Lazy): string {
+  const maxDepth = 10;
+  const maxAttrs = 10;
+  const maxItems = 10;
+  const maxString = 1024;
+  let attrsPrinted = 0;
+  let itemsPrinted = 0;
+  const seen = new Set<object>();
+  const elided = (n: number, one: string, many: string): string =>
+    `\xc2\xab${n} ${n === 1 ? one : many} elided\xc2\xbb`;
+  const str = (s: string): string =>
+    s.length > maxString
+      ? printLiteralString(s.slice(0, maxString)) +
+        " " +
+        elided(s.length - maxString, "byte", "bytes")
+      : printLiteralString(s);
+  const go = (x: Lazy, depth: number): string => {
+    if (x instanceof Thunk) {
+      return x.state === ThunkState.Done ? go(x.value, depth) : "\xc2\xabthunk\xc2\xbb";
+    }
+    const v: Value = x;
+    if (v instanceof Attrs) {
+      if (seen.has(v)) return "\xc2\xabrepeated\xc2\xbb";
+      seen.add(v);
+      if (depth >= maxDepth) return "{ ... }";
+      const important = (n: string): boolean => n === "type" || n === "_type";
+      const names = [...v.names()].sort((a, b) =>
+        important(a) !== important(b) ? (important(a) ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0,
+      );
+      let out = "{";
+      let printed = 0;
+      for (const name of names) {
+        if (attrsPrinted >= maxAttrs) {
+          out += " " + elided(names.length - printed, "attribute", "attributes");
+          break;
+        }
+        out += ` ${printAttributeName(name)} = ${go(v.get(name)!, depth + 1)};`;
+        attrsPrinted++;
+        printed++;
+      }
+      return out + " }";
+    }
+    if (Array.isArray(v)) {
+      if (v.length > 0 && seen.has(v)) return "\xc2\xabrepeated\xc2\xbb";
+      seen.add(v);
+      if (depth >= maxDepth) return "[ ... ]";
+      let out = "[";
+      let printed = 0;
+      for (const elem of v) {
+        if (itemsPrinted >= maxItems) {
+          out += " " + elided(v.length - printed, "item", "items");
+          break;
+        }
+        out += " " + go(elem, depth + 1);
+        itemsPrinted++;
+        printed++;
+      }
+      return out + " ]";
+    }
+    if (typeof v === "string") return str(v);
+    if (v instanceof NixString) return str(v.s);
+    if (v instanceof Lambda) {
+      const name = v.expr.name === null ? "" : ` ${v.expr.name}`;
+      return `\xc2\xablambda${name} @ ${showPos(v.env.source.pos(v.expr.pos))}\xc2\xbb`;
+    }
+    if (v instanceof PrimOp) return `\xc2\xabprimop ${v.name}\xc2\xbb`;
+    if (v instanceof PrimOpApp) return `\xc2\xabpartially applied primop ${v.primOp.name}\xc2\xbb`;
+    return printAmbiguous(v);
+  };
+  return go(l, 0);
 }
