@@ -186,6 +186,19 @@ export class Evaluator {
     }
   }
 
+  /** Runs `f` one level deeper, as CppNix's `addCallDepth`: too deep is a Nix error. */
+  withCallDepth<T>(env: Env | null, pos: number, f: () => T): T {
+    if (++this.callDepth > this.maxCallDepth) {
+      this.callDepth--;
+      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+    }
+    try {
+      return f();
+    } finally {
+      this.callDepth--;
+    }
+  }
+
   /** Forces a value and everything in it (`--strict`, `deepSeq`); nesting counts as calls. */
   forceDeep(l: Lazy): Value {
     const seen = new Set<object>();

@@ -11,6 +11,7 @@ import { stringBuiltins } from "../builtins/strings.js";
 import { typeBuiltins } from "../builtins/types.js";
 import { ioBuiltins } from "../builtins/io.js";
 import { miscBuiltins } from "../builtins/misc.js";
+import { jsonBuiltins } from "../builtins/json.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator } from "./eval.js";
@@ -45,6 +46,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...controlBuiltins,
     ...ioBuiltins,
     ...miscBuiltins,
+    ...jsonBuiltins,
   ]);
   return ev;
 }
