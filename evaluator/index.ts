@@ -12,6 +12,7 @@ import { typeBuiltins } from "../builtins/types.js";
 import { ioBuiltins } from "../builtins/io.js";
 import { miscBuiltins } from "../builtins/misc.js";
 import { jsonBuiltins } from "../builtins/json.js";
+import { versionBuiltins } from "../builtins/versions.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator } from "./eval.js";
@@ -47,6 +48,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...ioBuiltins,
     ...miscBuiltins,
     ...jsonBuiltins,
+    ...versionBuiltins,
   ]);
   return ev;
 }
