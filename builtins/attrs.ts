@@ -30,6 +30,17 @@ function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): st
 
 export const attrsBuiltins: Builtin[] = [
   def(
+    "unsafeGetAttrPos",
+    2,
+    'The position of the definition of attribute *s* of *set*: `{ file; line; column; }`, or `null`.\n\n    builtins.unsafeGetAttrPos "x" { x = 1; }',
+    (a, ev) => {
+      const name = a.string(0);
+      const set = a.attrs(1);
+      const p = set.positions?.get(name);
+      return p === undefined ? null : ev.posAttrs(p);
+    },
+  ),
+  def(
     "attrNames",
     1,
     'The names of *set*, sorted.\n\n    builtins.attrNames { y = 1; x = "foo"; }',
@@ -164,6 +175,7 @@ export const attrsBuiltins: Builtin[] = [
     2,
     "Merge the sets of *list*: *f* gets each name and the list of its values.\n\n    builtins.zipAttrsWith (name: values: values) [ { a = 1; } { a = 2; } ]",
     (a, ev, site) => {
+      a.function(0);
       const f = a.lazy(0);
       const collected = new Map<string, Lazy[]>();
       for (const l of a.list(1)) {

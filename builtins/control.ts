@@ -11,6 +11,60 @@ import type { Builtin } from "./registry.js";
 
 export const controlBuiltins: Builtin[] = [
   {
+    name: "addErrorContext",
+    arity: 2,
+    doc: 'Evaluate *e*; if that fails, add *ctx* to the error\'s trace.\n\n    builtins.addErrorContext "while building foo" e',
+    impl: (ev, [ctx, e], site) => {
+      try {
+        return ev.force(e!);
+      } catch (err) {
+        if (err instanceof NixError) {
+          const msg = inContext(
+            ev,
+            site,
+            "while evaluating the error message passed to builtins.addErrorContext",
+            () => ev.coerceToString(ev.force(ctx!), new Set(), site.env, site.pos),
+          );
+          err.addTrace(msg);
+        }
+        throw err;
+      }
+    },
+  },
+  {
+    name: "warn",
+    arity: 2,
+    doc: 'Print the string *msg* as an evaluation warning, then return *e2*.\n\n    builtins.warn "deprecated" 1',
+    impl: (ev, [msg, e], site) => {
+      const text = inContext(
+        ev,
+        site,
+        "while evaluating the first argument; the message passed to builtins.warn",
+        () => ev.forceString(msg!, site.env, site.pos),
+      );
+      const prefix = "evaluation warning:";
+      // As CppNix's showErrorInfo: continuation lines are indented under the message, unless
+      // the message starts with a newline.
+      const rendered = text.startsWith("\n")
+        ? prefix + text.replace(/[ \t\n\r]+$/, "")
+        : `${prefix} ` +
+          text
+            .replace(/[ \t\n\r]+$/, "")
+            .split("\n")
+            .join("\n" + " ".repeat(prefix.length + 1));
+      ev.trace(rendered);
+      if (ev.abortOnWarn) {
+        throw ev.error(
+          "EvalError",
+          "aborting to reveal stack trace of warning, as abort-on-warn is set",
+          site.env,
+          site.pos,
+        );
+      }
+      return ev.force(e!);
+    },
+  },
+  {
     name: "throw",
     arity: 1,
     doc: 'Throw an error message *s*, which `tryEval` can catch.\n\n    throw "oops"',

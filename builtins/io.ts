@@ -11,10 +11,21 @@ import { canonPath } from "../lang/path.js";
 import { argContext, inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
-/** CppNix's `realisePath`: a path, or a string that is an absolute path. */
-function realisePath(ev: Evaluator, site: CallSite, l: Lazy, context: string): string {
+/**
+ * CppNix's `coerceToPath`: a path, or what a set's `__toString` or `outPath` gives, or a string
+ * that is an absolute path (canonicalised).
+ */
+export function coerceToPath(ev: Evaluator, site: CallSite, l: Lazy, context: string): string {
   return inContext(ev, site, context, () => {
-    const v = ev.force(l);
+    let v = ev.force(l);
+    while (v instanceof Attrs) {
+      const toString = v.get("__toString");
+      const outPath = v.get("outPath");
+      if (toString !== undefined) {
+        v = ev.force(ev.callFunction(ev.force(toString), [v], site.env, site.pos));
+      } else if (outPath !== undefined) v = ev.force(outPath);
+      else break;
+    }
     if (v instanceof NixPath) return v.path;
     const s = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
     if (s === undefined) {
@@ -37,11 +48,19 @@ function realisePath(ev: Evaluator, site: CallSite, l: Lazy, context: string): s
   });
 }
 
+const realisePath = coerceToPath;
+
 function missing(ev: Evaluator, site: CallSite, path: string): never {
   throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
 }
 
 export const ioBuiltins: Builtin[] = [
+  {
+    name: "toPath",
+    arity: 1,
+    doc: '**DEPRECATED.** The absolute path *s* as a string.\n\n    builtins.toPath "/a/../b"',
+    impl: (ev, [s], site) => coerceToPath(ev, site, s!, argContext(0, "toPath")),
+  },
   {
     name: "import",
     arity: 1,

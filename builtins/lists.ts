@@ -60,17 +60,16 @@ export const listBuiltins: Builtin[] = [
     2,
     "Return the elements of *list* for which *f* returns `true`.\n\n    filter (x: x > 1) [ 1 2 3 ]",
     (a, ev, site) => {
+      const list = a.list(1);
       const f = a.function(0);
-      return a
-        .list(1)
-        .filter((x) =>
-          bool(
-            ev,
-            site,
-            call(ev, site, f, [x]),
-            "while evaluating the return value of the filtering function passed to builtins.filter",
-          ),
-        );
+      return list.filter((x) =>
+        bool(
+          ev,
+          site,
+          call(ev, site, f, [x]),
+          "while evaluating the return value of the filtering function passed to builtins.filter",
+        ),
+      );
     },
   ),
   def(
@@ -254,8 +253,9 @@ export const listBuiltins: Builtin[] = [
     2,
     "*list* sorted by the comparator *f* (stable).\n\n    builtins.sort builtins.lessThan [ 3 1 2 ]",
     (a, ev, site) => {
-      const f = a.function(0);
       const list = a.list(1).slice();
+      if (list.length === 0) return list;
+      const f = a.function(0);
       for (const x of list) ev.force(x);
       return list.sort((x, y) => {
         if (

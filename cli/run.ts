@@ -122,6 +122,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let strict = false;
   let showTrace = false;
   let maxCallDepth: number | undefined;
+  let abortOnWarn = io.env("NIX_ABORT_ON_WARN") === "1" || io.env("NIX_ABORT_ON_WARN") === "true";
   const features = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -172,6 +173,9 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       case "--max-call-depth":
         maxCallDepth = Number(value());
+        break;
+      case "--abort-on-warn":
+        abortOnWarn = true;
         break;
       case "--json":
       case "--xml":
@@ -226,6 +230,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     experimentalFeatures: features,
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
     trace: (line) => out.stderr.push(line + "\n"),
+    abortOnWarn,
   });
   for (const input of inputs) {
     const { text, origin, basePath } = input();

@@ -17,7 +17,7 @@ import { canonPath } from "../lang/path.js";
 import { showExpr } from "../lang/printer.js";
 import { parse } from "../lang/parser.js";
 import { checkScopes } from "../lang/scope.js";
-import type { Origin, Pos, Source } from "../lang/source.js";
+import { showPos, type Origin, type Pos, type Source } from "../lang/source.js";
 import { noIO, type EvalIO } from "./io.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
@@ -31,6 +31,7 @@ import {
   PrimOpApp,
   showType,
   typeOf,
+  type AttrPosition,
   type Lazy,
   type Value,
 } from "./value.js";
@@ -54,6 +55,8 @@ export interface EvaluatorOptions {
   trace?: (line: string) => void;
   /** `builtins.currentSystem` (default `x86_64-linux`). */
   currentSystem?: string;
+  /** `--abort-on-warn`: `builtins.warn` is an error. */
+  abortOnWarn?: boolean;
 }
 
 export class Evaluator {
@@ -70,9 +73,13 @@ export class Evaluator {
 
   readonly currentSystem: string;
 
-  /** Emits a `builtins.trace` line. */
+  /** Emits a `builtins.trace` line (or any text for stderr, such as a warning). */
   trace(line: string): void {
     this.options.trace?.(line);
+  }
+
+  get abortOnWarn(): boolean {
+    return this.options.abortOnWarn ?? false;
   }
 
   constructor(options: EvaluatorOptions = {}) {
@@ -421,20 +428,24 @@ export class Evaluator {
         return this.evalBinOp(e, env);
       case "ConcatStrings":
         return this.evalConcat(e.forceString, e.parts, env, e.pos);
-      case "Pos": {
-        const p = env.source.pos(e.pos);
-        const file = env.source.origin.kind === "file" ? env.source.origin.path : "";
-        return new Attrs(
-          new Map<string, Lazy>([
-            ["column", p.column],
-            ["file", file],
-            ["line", p.line],
-          ]),
-        );
-      }
+      case "Pos":
+        return this.posAttrs({ source: env.source, offset: e.pos });
       case "InheritFrom":
         return this.force(env.values[e.displacement]!);
     }
+  }
+
+  /** CppNix's `mkPos`: `{ file; line; column; }`, `file` being null outside files. */
+  posAttrs(p: AttrPosition): Attrs {
+    const pos = p.source.pos(p.offset);
+    const origin = p.source.origin;
+    return new Attrs(
+      new Map<string, Lazy>([
+        ["column", pos.column],
+        ["file", origin.kind === "file" ? origin.path : null],
+        ["line", pos.line],
+      ]),
+    );
   }
 
   private attrName(name: string | Expr, env: Env): string {
@@ -492,6 +503,8 @@ export class Evaluator {
 
   private evalAttrs(e: Extract<Expr, { kind: "Attrs" }>, env: Env): Attrs {
     const map = new Map<string, Lazy>();
+    const positions = new Map<string, AttrPosition>();
+    for (const [name, def] of e.attrs) positions.set(name, { source: env.source, offset: def.pos });
     let dynEnv = env;
     if (e.recursive) {
       const newEnv = this.bindRecursive(e, env, e.attrs.has("__overrides"));
@@ -527,28 +540,18 @@ export class Evaluator {
       if (nameValue === null) continue;
       const name = this.forceString(nameValue, dynEnv, d.name.start);
       if (map.has(name)) {
+        const prev = positions.get(name)!;
         throw this.error(
           "EvalError",
-          `dynamic attribute '${name}' already defined at ${this.showPosOf(dynEnv, d.pos)}`,
+          `dynamic attribute '${name}' already defined at ${showPos(prev.source.pos(prev.offset))}`,
           dynEnv,
           d.pos,
         );
       }
       map.set(name, this.thunk(d.value, dynEnv));
+      positions.set(name, { source: dynEnv.source, offset: d.pos });
     }
-    return new Attrs(map);
-  }
-
-  private showPosOf(env: Env, offset: number): string {
-    const p = env.source.pos(offset);
-    const o = env.source.origin;
-    const file =
-      o.kind === "file"
-        ? o.path
-        : o.kind === "stdin"
-          ? "\xc2\xabstdin\xc2\xbb"
-          : "\xc2\xabstring\xc2\xbb";
-    return `${file}:${p.line}:${p.column}`;
+    return new Attrs(map, positions);
   }
 
   private evalBinOp(e: Extract<Expr, { kind: "BinOp" }>, env: Env): Value {
@@ -579,7 +582,12 @@ export class Evaluator {
         if (a.size === 0) return b;
         const map = new Map(a.map);
         for (const [k, v] of b.map) map.set(k, v);
-        return new Attrs(map);
+        let positions: Map<string, AttrPosition> | undefined;
+        if (a.positions || b.positions) {
+          positions = new Map(a.positions);
+          for (const [k, p] of b.positions ?? []) positions.set(k, p);
+        }
+        return new Attrs(map, positions);
       }
       case "++": {
         const a = this.forceList(this.eval(e.left, env), env, e.pos);

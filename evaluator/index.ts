@@ -33,6 +33,8 @@ export interface CreateOptions {
   /** Receives `builtins.trace` lines. */
   trace?: (line: string) => void;
   currentSystem?: string;
+  /** `--abort-on-warn`. */
+  abortOnWarn?: boolean;
 }
 
 /** An evaluator with every builtin installed. */

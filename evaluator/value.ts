@@ -67,7 +67,7 @@ export class Attrs {
 
 /** Where an attribute was defined (for `unsafeGetAttrPos` and messages). */
 export interface AttrPosition {
-  readonly file: string;
+  readonly source: Source;
   readonly offset: number;
 }
 
