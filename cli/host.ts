@@ -11,7 +11,6 @@ import type { EvalIO, FileType } from "../evaluator/io.js";
 
 /** The evaluator's IO plus what the command line needs. */
 export interface HostIO extends EvalIO {
-  cwd(): string;
   /** An absolute path for a command-line argument. */
   resolvePath(p: string): string;
   readStdin(): string;

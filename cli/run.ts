@@ -6,7 +6,7 @@
  */
 
 import { globalNames } from "../builtins/names.js";
-import { createEvaluator, evalSource, printAmbiguous } from "../evaluator/index.js";
+import { createEvaluator, evalSource, printAmbiguous, type Lazy } from "../evaluator/index.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { parse } from "../lang/parser.js";
@@ -91,6 +91,12 @@ function readNixFile(io: HostIO, arg: string): { text: string; path: string } {
   return { text: io.readFile(path), path };
 }
 
+/** `-I` / `NIX_PATH` syntax: `prefix=path` or `path`. */
+function searchPathEntry(s: string): { prefix: string; path: string } {
+  const eq = s.indexOf("=");
+  return eq === -1 ? { prefix: "", path: s } : { prefix: s.slice(0, eq), path: s.slice(eq + 1) };
+}
+
 function dirOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
@@ -119,6 +125,9 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let fromArgs = false;
   let parseOnly = false;
   let evalOnly = false;
+  const attrPaths: string[] = [];
+  const searchPath: { prefix: string; path: string }[] = [];
+  const autoArgExprs: [string, { expr: string } | { str: string }][] = [];
   let strict = false;
   let showTrace = false;
   let maxCallDepth: number | undefined;
@@ -185,15 +194,22 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       case "-I":
       case "--include":
+        searchPath.push(searchPathEntry(utf8ToByteString(value())));
+        break;
       case "-A":
       case "--attr":
-        value();
+        attrPaths.push(utf8ToByteString(value()));
         break;
-      case "--arg":
-      case "--argstr":
-        value();
-        value();
+      case "--arg": {
+        const name = utf8ToByteString(value());
+        autoArgExprs.push([name, { expr: utf8ToByteString(value()) }]);
         break;
+      }
+      case "--argstr": {
+        const name = utf8ToByteString(value());
+        autoArgExprs.push([name, { str: utf8ToByteString(value()) }]);
+        break;
+      }
       default:
         if (arg.startsWith("-") && arg !== "") throw usageError(arg, "nix-instantiate");
         files.push(arg);
@@ -224,26 +240,40 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     }
     return 0;
   }
+  for (const entry of (io.env("NIX_PATH") ?? "").split(":")) {
+    if (entry !== "") searchPath.push(searchPathEntry(entry));
+  }
   const ev = createEvaluator({
     maxCallDepth,
+    searchPath,
     io,
     experimentalFeatures: features,
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
     trace: (line) => out.stderr.push(line + "\n"),
     abortOnWarn,
   });
+  // --arg values are expressions evaluated lazily, relative to the working directory.
+  const autoArgs = new Map<string, Lazy>();
+  for (const [name, a] of autoArgExprs) {
+    autoArgs.set(name, "str" in a ? a.str : ev.lazyText(a.expr, { kind: "string" }, cwd));
+  }
+  if (attrPaths.length === 0) attrPaths.push("");
   for (const input of inputs) {
     const { text, origin, basePath } = input();
-    const v = evalSource(ev, text, origin, basePath);
-    if (!evalOnly) {
-      // Evaluation has succeeded; turning its derivations into .drv files is issue 4.
-      throw new NixError(
-        "EvalError",
-        "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
-      );
+    const root = evalSource(ev, text, origin, basePath);
+    for (const attrPath of attrPaths) {
+      const v = ev.force(ev.findAlongAttrPath(attrPath, autoArgs, root));
+      if (!evalOnly) {
+        // Evaluation has succeeded; turning its derivations into .drv files is issue 4.
+        throw new NixError(
+          "EvalError",
+          "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
+        );
+      }
+      const result = autoArgs.size === 0 ? v : ev.autoCall(autoArgs, v);
+      if (strict) ev.forceDeep(result);
+      out.stdout.push(printAmbiguous(result) + "\n");
     }
-    if (strict) ev.forceDeep(v);
-    out.stdout.push(printAmbiguous(v) + "\n");
   }
   return 0;
 }

@@ -57,6 +57,14 @@ export interface EvaluatorOptions {
   currentSystem?: string;
   /** `--abort-on-warn`: `builtins.warn` is an error. */
   abortOnWarn?: boolean;
+  /** The search path for `<…>` (`-I`, then `NIX_PATH`): `builtins.nixPath`. */
+  searchPath?: readonly SearchPathEntry[];
+}
+
+/** One element of the search path: `prefix=path`, or just `path` (prefix ""). */
+export interface SearchPathEntry {
+  readonly prefix: string;
+  readonly path: string;
 }
 
 export class Evaluator {
@@ -78,6 +86,10 @@ export class Evaluator {
     this.options.trace?.(line);
   }
 
+  get searchPath(): readonly SearchPathEntry[] {
+    return this.options.searchPath ?? [];
+  }
+
   get abortOnWarn(): boolean {
     return this.options.abortOnWarn ?? false;
   }
@@ -92,6 +104,15 @@ export class Evaluator {
 
   /** Parses, resolves and evaluates Nix source text (a byte string) in the global scope. */
   evalText(text: string, origin: Origin, basePath: string): Value {
+    const l = this.lazyText(text, origin, basePath);
+    return this.force(l);
+  }
+
+  /**
+   * Parses and resolves Nix source text now (so that syntax errors show at once), and returns
+   * its value unevaluated (as `--arg` values are).
+   */
+  lazyText(text: string, origin: Origin, basePath: string): Lazy {
     const { expr, source } = parse(text, origin, {
       basePath,
       home: this.options.home ?? this.io.env("HOME") ?? "/",
@@ -99,7 +120,7 @@ export class Evaluator {
       warn: this.options.warn,
     });
     checkScopes(expr, source, this.globalNames);
-    return this.eval(expr, this.fileEnv(source));
+    return new Thunk(expr, this.fileEnv(source));
   }
 
   /**
@@ -847,6 +868,90 @@ export class Evaluator {
   // --- equality and ordering ----------------------------------------------------------------
 
   /**
+   * CppNix's `autoCallFunction`: a function with formals (or a functor) is called with the
+   * automatic arguments it accepts (`--arg`/`--argstr`; all of them if it has `...`); anything
+   * else is returned as it is.
+   */
+  autoCall(autoArgs: ReadonlyMap<string, Lazy>, l: Lazy): Value {
+    const fun = this.force(l);
+    if (fun instanceof Attrs) {
+      const functor = fun.get("__functor");
+      if (functor !== undefined) {
+        return this.autoCall(autoArgs, this.callFunction(this.force(functor), [fun], null, -1));
+      }
+    }
+    if (!(fun instanceof Lambda) || fun.expr.formals === null) return fun;
+    const formals = fun.expr.formals;
+    const args = new Map<string, Lazy>();
+    if (formals.ellipsis) for (const [k, v] of autoArgs) args.set(k, v);
+    else {
+      for (const f of formals.formals) {
+        const a = autoArgs.get(f.name);
+        if (a !== undefined) args.set(f.name, a);
+        else if (f.default === null) {
+          throw this.error(
+            "EvalError",
+            `cannot evaluate a function that has an argument without a value ('${f.name}')\n` +
+              "Nix attempted to evaluate a function as a top level expression; in\n" +
+              "this case it must have its arguments supplied either by default\n" +
+              "values, or passed explicitly with '--arg' or '--argstr'. See\n" +
+              "https://nix.dev/manual/nix/stable/language/syntax.html#functions.",
+            fun.env,
+            f.pos,
+          );
+        }
+      }
+    }
+    return this.callFunction(fun, [new Attrs(args)], null, -1);
+  }
+
+  /** CppNix's `findAlongAttrPath` (`-A a.b.0`): auto-calling functions on the way. */
+  findAlongAttrPath(path: string, autoArgs: ReadonlyMap<string, Lazy>, root: Lazy): Lazy {
+    let v: Lazy = root;
+    for (const attr of parseAttrPath(path)) {
+      const cur = this.autoCall(autoArgs, v);
+      const index = /^[0-9]+$/.test(attr) ? Number(attr) : undefined;
+      if (index === undefined) {
+        if (!(cur instanceof Attrs)) {
+          throw this.error(
+            "TypeError",
+            `the expression selected by the selection path '${path}' should be a set but is ${showType(cur)}`,
+            null,
+          );
+        }
+        if (attr === "")
+          throw this.error("EvalError", `empty attribute name in selection path '${path}'`, null);
+        const next = cur.get(attr);
+        if (next === undefined) {
+          throw this.error(
+            "EvalError",
+            `attribute '${attr}' in selection path '${path}' not found`,
+            null,
+          );
+        }
+        v = next;
+      } else {
+        if (!Array.isArray(cur)) {
+          throw this.error(
+            "TypeError",
+            `the expression selected by the selection path '${path}' should be a list but is ${showType(cur)}`,
+            null,
+          );
+        }
+        if (index >= cur.length) {
+          throw this.error(
+            "EvalError",
+            `list index ${index} in selection path '${path}' is out of range`,
+            null,
+          );
+        }
+        v = cur[index]!;
+      }
+    }
+    return v;
+  }
+
+  /**
    * CppNix's `assertEqValues`: like `equals`, but a difference is an AssertionError that says
    * what differs (used by `assert a == b`).
    */
@@ -1015,4 +1120,33 @@ function isDerivation(ev: Evaluator, v: Attrs): boolean {
   if (type === undefined || v.get("outPath") === undefined) return false;
   const t = ev.force(type);
   return (typeof t === "string" ? t : t instanceof NixString ? t.s : "") === "derivation";
+}
+
+/** CppNix's `parseAttrPath`: `a.b."c.d".0`; an empty path has no components. */
+export function parseAttrPath(s: string): string[] {
+  const res: string[] = [];
+  let cur = "";
+  let any = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === ".") {
+      res.push(cur);
+      cur = "";
+      any = false;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length)
+          throw new NixError("ParseError", `missing closing quote in selection path '${s}'`);
+        if (s[i] === '"') break;
+        cur += s[i++];
+      }
+      any = true;
+    } else {
+      cur += c;
+      any = true;
+    }
+  }
+  if (any || cur !== "") res.push(cur);
+  return res;
 }

@@ -13,9 +13,10 @@ import { ioBuiltins } from "../builtins/io.js";
 import { miscBuiltins } from "../builtins/misc.js";
 import { jsonBuiltins } from "../builtins/json.js";
 import { versionBuiltins } from "../builtins/versions.js";
+import { searchPathBuiltins } from "../builtins/searchpath.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
-import { Evaluator } from "./eval.js";
+import { Evaluator, type SearchPathEntry } from "./eval.js";
 import type { EvalIO } from "./io.js";
 import { printAmbiguous, showValue } from "./print.js";
 import type { Value } from "./value.js";
@@ -35,6 +36,8 @@ export interface CreateOptions {
   currentSystem?: string;
   /** `--abort-on-warn`. */
   abortOnWarn?: boolean;
+  /** `-I` entries, then `NIX_PATH`'s. */
+  searchPath?: readonly SearchPathEntry[];
 }
 
 /** An evaluator with every builtin installed. */
@@ -51,6 +54,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...miscBuiltins,
     ...jsonBuiltins,
     ...versionBuiltins,
+    ...searchPathBuiltins,
   ]);
   return ev;
 }
@@ -60,5 +64,5 @@ export function evalSource(ev: Evaluator, text: string, origin: Origin, basePath
   return ev.evalText(text, origin, basePath);
 }
 
-export { Evaluator, printAmbiguous, showValue, type EvalIO };
+export { Evaluator, printAmbiguous, showValue, type EvalIO, type SearchPathEntry };
 export * from "./value.js";

@@ -16,6 +16,8 @@ export interface EvalIO {
   readDir(path: string): [string, FileType][];
   /** An environment variable. */
   env(name: string): string | undefined;
+  /** The working directory (relative search-path entries resolve against it). */
+  cwd(): string;
 }
 
 /** An `EvalIO` for hosts without files (a browser with no file system): every file is missing. */
@@ -26,4 +28,5 @@ export const noIO: EvalIO = {
   },
   readDir: () => [],
   env: () => undefined,
+  cwd: () => "/",
 };

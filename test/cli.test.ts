@@ -96,6 +96,68 @@ describe("tsnix instantiate --parse", () => {
   });
 });
 
+describe("tsnix instantiate --eval (outputs checked against nix-instantiate 2.8)", () => {
+  test("-A selects along an attribute path, through list indices", () => {
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "-A",
+      "a.b.1",
+      "-E",
+      "{ a = { b = [ 10 (20) ]; }; }",
+    ]);
+    expect(r.stdout.toString()).toBe("20\n");
+  });
+
+  test("--arg and --argstr call a function with formals", () => {
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "--strict",
+      "--arg",
+      "x",
+      "1",
+      "--argstr",
+      "y",
+      "s",
+      "-E",
+      "{ x, y }: [ x y ]",
+    ]);
+    expect(r.stdout.toString()).toBe('[ 1 "s" ]\n');
+  });
+
+  test("without --arg a function is not called", () => {
+    const r = tsnix(["instantiate", "--eval", "--strict", "-E", "{ x ? 1, ... }: x"]);
+    expect(r.stdout.toString()).toBe("<LAMBDA>\n");
+  });
+
+  test("-I prefix=path resolves <prefix/…>", () => {
+    fs.mkdirSync(path.join(dir, "sp", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "sp", "sub", "file.nix"), "{ v = 42; }\n");
+    const sp = path.join(fs.realpathSync(dir), "sp");
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "--strict",
+      "-I",
+      `foo=${sp}`,
+      "-E",
+      "(import <foo/sub/file.nix>).v",
+    ]);
+    expect(r.stdout.toString()).toBe("42\n");
+    const missing = tsnix(["instantiate", "--eval", "-E", "<nothere>"]);
+    expect(missing.stderr).toMatch(
+      /error: file 'nothere' was not found in the Nix search path \(add it using \$NIX_PATH or -I\)/,
+    );
+  });
+
+  test("a missing -A attribute is Nix's error", () => {
+    const r = tsnix(["instantiate", "--eval", "-A", "a.c", "-E", "{ a = { b = 1; }; }"]);
+    expect(r.stderr).toMatch(/^error: attribute 'c' in selection path 'a.c' not found/);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe("tsnix parse --json", () => {
   test("prints the AST with spans", () => {
     const r = tsnix(["parse", "--json", "-"], "x: x.a");
