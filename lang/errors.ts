@@ -82,21 +82,44 @@ export function renderError(
   let body = "";
   let count = 0;
   let truncated = false;
-  // Traces are stored innermost first and printed outermost first.
-  for (let i = err.traces.length - 1; i >= 0; i--) {
-    const trace = err.traces[i]!;
-    if (trace.message === "") continue;
-    if (!options.showTrace && count > 3) {
-      truncated = true;
-      continue;
-    }
-    count++;
+  // As CppNix's showErrorInfo: a frame already printed is held back; a run of up to five such
+  // frames is printed anyway, a longer one becomes "(N duplicate frames omitted)".
+  const key = (t: Trace): string => `${t.message}\0${t.pos ? showPos(t.pos) : ""}`;
+  let seen = new Set<string>();
+  let skipped: Trace[] = [];
+  const printTrace = (trace: Trace): void => {
     body += `\n\xe2\x80\xa6 ${trace.message}\n`; // "…" as UTF-8 bytes
     if (trace.pos) {
       body += positionLines(trace.pos, "  ");
       count++;
     }
+  };
+  const flushSkipped = (): void => {
+    if (skipped.length === 0) return;
+    if (skipped.length <= 5) {
+      for (const t of skipped) printTrace(t);
+    } else {
+      body += `\n(${skipped.length} duplicate frames omitted)\n`;
+      seen = new Set();
+    }
+    skipped = [];
+  };
+  // Traces are stored innermost first and printed outermost first.
+  for (let i = err.traces.length - 1; i >= 0; i--) {
+    const trace = err.traces[i]!;
+    if (trace.message === "") continue;
+    if (!options.showTrace && count > 3) truncated = true;
+    if (truncated) continue;
+    if (seen.has(key(trace))) {
+      skipped.push(trace);
+      continue;
+    }
+    seen.add(key(trace));
+    flushSkipped();
+    count++;
+    printTrace(trace);
   }
+  flushSkipped();
   if (truncated) {
     body += "\n(stack trace truncated; use '--show-trace' to show the full, detailed trace)\n";
   }
