@@ -151,6 +151,26 @@ describe("tsnix instantiate --eval (outputs checked against nix-instantiate 2.8)
     );
   });
 
+  const deep = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f";
+  test("a non-tail recursion 100,000 deep evaluates with the call-depth limit raised", () => {
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "--max-call-depth",
+      "200000",
+      "-E",
+      `${deep} 100000`,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.toString()).toBe("100000\n");
+  });
+
+  test("beyond max-call-depth (default 10000) it is Nix's error, not a crash", () => {
+    const r = tsnix(["instantiate", "--eval", "-E", `${deep} 20000`]);
+    expect(r.stderr).toMatch(/error: stack overflow; max-call-depth exceeded\n/);
+    expect(r.status).toBe(1);
+  });
+
   test("a missing -A attribute is Nix's error", () => {
     const r = tsnix(["instantiate", "--eval", "-A", "a.c", "-E", "{ a = { b = 1; }; }"]);
     expect(r.stderr).toMatch(/^error: attribute 'c' in selection path 'a.c' not found/);
