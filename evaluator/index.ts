@@ -14,6 +14,7 @@ import { miscBuiltins } from "../builtins/misc.js";
 import { jsonBuiltins } from "../builtins/json.js";
 import { versionBuiltins } from "../builtins/versions.js";
 import { searchPathBuiltins } from "../builtins/searchpath.js";
+import { regexBuiltins } from "../builtins/regex.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type SearchPathEntry } from "./eval.js";
@@ -55,6 +56,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...jsonBuiltins,
     ...versionBuiltins,
     ...searchPathBuiltins,
+    ...regexBuiltins,
   ]);
   return ev;
 }
