@@ -51,6 +51,20 @@ const workloads = [
     target: 1.5,
     normalise: compareParsesModuloPrinter,
   },
+  // Evaluation (issue 3): our own programs in bench/eval, `--eval --strict`; the target is the
+  // per-workload maximum (2.0), the geometric mean of the eval ratios should be at most 1.0.
+  ...["calls", "lists", "attrs", "strings", "laziness", "recursion", "modules"].map((name) => {
+    const file = join(benchDir, `eval/${name}.nix`);
+    return {
+      name: `eval-${name}`,
+      input: file,
+      generator: file,
+      generate: () => {},
+      nix: (f) => ["nix-instantiate", "--eval", "--strict", f],
+      tsnix: (f) => tsnix("instantiate", "--eval", "--strict", f),
+      target: 2.0,
+    };
+  }),
 ];
 
 /** The width of the name column of the table. */
@@ -222,6 +236,7 @@ function runWorkload(w, opts, haveNix, scratch) {
   cols.push(`tsnix ${seconds("tsnix").toFixed(2)} s`);
   if (haveNix) {
     const ratio = seconds("tsnix") / seconds("nix");
+    w.ratio = ratio;
     const verdict = ratio <= w.target ? "" : ", missed";
     cols.push(`ratio ${ratio.toFixed(2)}`, `(target <= ${w.target}${verdict})`);
   }
@@ -269,6 +284,16 @@ function main() {
   const scratch = mkdtempSync(join(tmpdir(), "tsnix-bench-"));
   try {
     for (const w of selected) runWorkload(w, opts, haveNix, scratch);
+    const evalRatios = selected
+      .filter((w) => w.name.startsWith("eval-") && w.ratio)
+      .map((w) => w.ratio);
+    if (evalRatios.length > 0) {
+      const geomean = Math.exp(evalRatios.reduce((a, r) => a + Math.log(r), 0) / evalRatios.length);
+      const verdict = geomean <= 1.0 ? "" : ", missed";
+      console.log(
+        `\neval geometric mean of ${evalRatios.length} ratios: ${geomean.toFixed(2)} (target <= 1.0${verdict})`,
+      );
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
