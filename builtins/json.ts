@@ -24,6 +24,7 @@ import {
   type Lazy,
   type Value,
 } from "../evaluator/value.js";
+import { Thunk, ThunkState } from "../evaluator/thunk.js";
 import { inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
@@ -100,12 +101,30 @@ function jsonString(ev: Evaluator, site: CallSite, s: string): string {
   return out + '"';
 }
 
-/** CppNix's `printValueAsJSON` (strict), collecting string context. */
-export function toJSON(ev: Evaluator, site: CallSite, l: Lazy, context: Set<string>): string {
-  return ev.withCallDepth(site.env, site.pos, () => toJSONValue(ev, site, l, context));
+/**
+ * CppNix's `printValueAsJSON`, collecting string context. Not `strict` (`--json` without
+ * `--strict`), a value not evaluated yet is an error, as in CppNix.
+ */
+export function toJSON(
+  ev: Evaluator,
+  site: CallSite,
+  l: Lazy,
+  context: Set<string>,
+  strict = true,
+): string {
+  return ev.withCallDepth(site.env, site.pos, () => toJSONValue(ev, site, l, context, strict));
 }
 
-function toJSONValue(ev: Evaluator, site: CallSite, l: Lazy, context: Set<string>): string {
+function toJSONValue(
+  ev: Evaluator,
+  site: CallSite,
+  l: Lazy,
+  context: Set<string>,
+  strict: boolean,
+): string {
+  if (!strict && l instanceof Thunk && l.state !== ThunkState.Done) {
+    throw ev.error("TypeError", "cannot convert a thunk to JSON", site.env, site.pos);
+  }
   // CppNix's peelToStringOutPath (checkToStringReturn = true): `__toString` (whose result must
   // be a string, a path, or a set that peels to one) before `outPath`.
   let v: Value = ev.force(l);
@@ -159,7 +178,7 @@ function toJSONValue(ev: Evaluator, site: CallSite, l: Lazy, context: Set<string
     const attrs = v;
     const parts = attrs.names().map((name) => {
       const value = inContext(ev, site, `while evaluating attribute '${name}'`, () =>
-        toJSON(ev, site, attrs.get(name)!, context),
+        toJSON(ev, site, attrs.get(name)!, context, strict),
       );
       return jsonString(ev, site, name) + ":" + value;
     });

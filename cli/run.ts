@@ -5,7 +5,9 @@
  * repeated on a thread with a larger one without printing anything twice (see main.ts).
  */
 
+import { toJSON } from "../builtins/json.js";
 import { globalNames } from "../builtins/names.js";
+import { toXML } from "../builtins/xml.js";
 import { createEvaluator, evalSource, printAmbiguous, type Lazy } from "../evaluator/index.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
@@ -129,6 +131,8 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   const searchPath: { prefix: string; path: string }[] = [];
   const autoArgExprs: [string, { expr: string } | { str: string }][] = [];
   let strict = false;
+  let output: "plain" | "json" | "xml" = "plain";
+  let location = true;
   let showTrace = false;
   let maxCallDepth: number | undefined;
   let abortOnWarn = io.env("NIX_ABORT_ON_WARN") === "1" || io.env("NIX_ABORT_ON_WARN") === "true";
@@ -187,8 +191,14 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         abortOnWarn = true;
         break;
       case "--json":
+        output = "json";
+        break;
       case "--xml":
+        output = "xml";
+        break;
       case "--no-location":
+        location = false;
+        break;
       case "--read-write-mode":
       case "--readonly-mode":
         break;
@@ -271,8 +281,15 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         );
       }
       const result = autoArgs.size === 0 ? v : ev.autoCall(autoArgs, v);
-      if (strict) ev.forceDeep(result);
-      out.stdout.push(printAmbiguous(result) + "\n");
+      const site = { env: null, pos: -1 };
+      if (output === "xml") {
+        out.stdout.push(toXML(ev, site, result, strict, location, new Set()));
+      } else if (output === "json") {
+        out.stdout.push(toJSON(ev, site, result, new Set(), strict) + "\n");
+      } else {
+        if (strict) ev.forceDeep(result);
+        out.stdout.push(printAmbiguous(result) + "\n");
+      }
     }
   }
   return 0;

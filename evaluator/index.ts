@@ -15,6 +15,7 @@ import { jsonBuiltins } from "../builtins/json.js";
 import { versionBuiltins } from "../builtins/versions.js";
 import { searchPathBuiltins } from "../builtins/searchpath.js";
 import { regexBuiltins } from "../builtins/regex.js";
+import { xmlBuiltins } from "../builtins/xml.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type SearchPathEntry } from "./eval.js";
@@ -57,6 +58,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...versionBuiltins,
     ...searchPathBuiltins,
     ...regexBuiltins,
+    ...xmlBuiltins,
   ]);
   return ev;
 }

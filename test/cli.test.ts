@@ -151,6 +151,32 @@ describe("tsnix instantiate --eval (outputs checked against nix-instantiate 2.8)
     );
   });
 
+  test("--xml writes nix-instantiate's XML (unforced parts unevaluated without --strict)", () => {
+    const file = path.join(dir, "v.nix");
+    fs.writeFileSync(
+      file,
+      '{ a = 1 + 1; s = "x<&>\\"\\n"; f = { b, ... }@args: b; l = [ 1.5 null ]; }\n',
+    );
+    const r = tsnix(["instantiate", "--eval", "--xml", "--no-location", file]);
+    expect(r.stdout.toString()).toBe(
+      '<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<expr>\n  <attrs>\n    <attr name="a">\n      <unevaluated />\n    </attr>\n    <attr name="f">\n      <unevaluated />\n    </attr>\n    <attr name="l">\n      <unevaluated />\n    </attr>\n    <attr name="s">\n      <string value="x&lt;&amp;&gt;&quot;&#xA;" />\n    </attr>\n  </attrs>\n</expr>\n',
+    );
+  });
+
+  test("--json writes compact JSON with sorted keys, then a newline (current Nix)", () => {
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "--json",
+      "--strict",
+      "-E",
+      '{ b = [ 1 "x" true null { c = 2.5; } ]; a = 1; }',
+    ]);
+    expect(r.stdout.toString()).toBe('{"a":1,"b":[1,"x",true,null,{"c":2.5}]}\n');
+    const lazy = tsnix(["instantiate", "--eval", "--json", "-E", "{ a = 1 + 1; }"]);
+    expect(lazy.stderr).toMatch(/error: cannot convert a thunk to JSON/);
+  });
+
   const deep = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f";
   test("a non-tail recursion 100,000 deep evaluates with the call-depth limit raised", () => {
     const r = tsnix([
