@@ -16,6 +16,7 @@ import { versionBuiltins } from "../builtins/versions.js";
 import { searchPathBuiltins } from "../builtins/searchpath.js";
 import { regexBuiltins } from "../builtins/regex.js";
 import { xmlBuiltins } from "../builtins/xml.js";
+import { hashBuiltins } from "../builtins/hash.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type SearchPathEntry } from "./eval.js";
@@ -59,6 +60,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...searchPathBuiltins,
     ...regexBuiltins,
     ...xmlBuiltins,
+    ...hashBuiltins,
   ]);
   return ev;
 }
