@@ -86,6 +86,10 @@ export class Evaluator {
     this.options.trace?.(line);
   }
 
+  get experimentalFeatures(): ReadonlySet<string> {
+    return this.options.experimentalFeatures ?? new Set();
+  }
+
   get searchPath(): readonly SearchPathEntry[] {
     return this.options.searchPath ?? [];
   }

@@ -17,6 +17,7 @@ import { searchPathBuiltins } from "../builtins/searchpath.js";
 import { regexBuiltins } from "../builtins/regex.js";
 import { xmlBuiltins } from "../builtins/xml.js";
 import { hashBuiltins } from "../builtins/hash.js";
+import { tomlBuiltins } from "../builtins/toml.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type SearchPathEntry } from "./eval.js";
@@ -61,6 +62,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...regexBuiltins,
     ...xmlBuiltins,
     ...hashBuiltins,
+    ...tomlBuiltins,
   ]);
   return ev;
 }
