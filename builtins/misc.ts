@@ -20,7 +20,10 @@ import {
   type Value,
 } from "../evaluator/value.js";
 import { Args, argContext, inContext } from "./args.js";
+import { byteStringToBytes } from "../lang/source.js";
+import { hash, nixBase32 } from "../store/hash.js";
 import { lessThan } from "./arithmetic.js";
+import { coerceToPath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 /** The Nix release whose behaviour tsnix follows. */
@@ -230,5 +233,64 @@ export const miscBuiltins: Builtin[] = [
     arity: 0,
     doc: 'The system type of this machine, such as `"x86_64-linux"`.',
     impl: (ev) => ev.currentSystem,
+  },
+];
+
+/** Builtins about evaluation itself rather than values. */
+export const evaluationBuiltins: Builtin[] = [
+  {
+    name: "break",
+    arity: 1,
+    doc: "In the debugger (`--debugger`), pause evaluation; otherwise return *v*. tsnix has no debugger yet, so it returns *v*.\n\n    builtins.break 1",
+    impl: (ev, [v]) => ev.force(v!),
+  },
+  {
+    name: "traceVerbose",
+    arity: 2,
+    doc: 'Like `trace` with `--trace-verbose`; otherwise return *e2* without printing.\n\n    builtins.traceVerbose "x" 1',
+    impl: (ev, [e1, e2], site) => {
+      if (ev.traceVerbose) {
+        const v = ev.force(e1!);
+        ev.trace(
+          `trace: ${typeof v === "string" ? v : v instanceof NixString ? v.s : ev.showValue(v)}`,
+        );
+      }
+      return ev.force(e2!);
+    },
+  },
+  {
+    name: "currentTime",
+    arity: 0,
+    doc: "The current time in seconds since the epoch (impure).",
+    impl: (ev) => ev.io.now(),
+  },
+  {
+    name: "placeholder",
+    arity: 1,
+    doc: 'The placeholder for the output *output*, replaced by its path at build time.\n\n    builtins.placeholder "out"',
+    impl: (ev, [o], site) => {
+      const name = inContext(
+        ev,
+        site,
+        "while evaluating the first argument passed to builtins.placeholder",
+        () => ev.forceString(o!, site.env, site.pos),
+      );
+      return "/" + nixBase32(hash("sha256", byteStringToBytes(`nix-output:${name}`)));
+    },
+  },
+  {
+    name: "scopedImport",
+    arity: 2,
+    doc: "Like `import`, with the attributes of *scope* in scope in the file.\n\n    scopedImport { x = 1; } ./file.nix",
+    impl: (ev, [scope, p], site) => {
+      const attrs = inContext(
+        ev,
+        site,
+        "while evaluating the first argument passed to builtins.scopedImport",
+        () => ev.forceAttrs(scope!, site.env, site.pos),
+      );
+      const path = coerceToPath(ev, site, p!, "while importing a file");
+      return ev.evalFileScoped(path, attrs, site.env, site.pos);
+    },
   },
 ];

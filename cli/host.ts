@@ -70,5 +70,6 @@ export const nodeHost: HostIO = {
       .map((d) => [d.name.toString("latin1"), typeOfStats(d)] as [string, FileType]);
   },
   readFile: (path) => fs.readFileSync(fsPath(path)).toString("latin1"),
+  now: () => Math.floor(Date.now() / 1000),
   readStdin: () => (stdinCache ??= fs.readFileSync(0).toString("latin1")),
 };

@@ -135,6 +135,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let location = true;
   let showTrace = false;
   let maxCallDepth: number | undefined;
+  let traceVerbose = false;
   let abortOnWarn = io.env("NIX_ABORT_ON_WARN") === "1" || io.env("NIX_ABORT_ON_WARN") === "true";
   const features = new Set<string>();
   for (let i = 0; i < args.length; i++) {
@@ -189,6 +190,9 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       case "--abort-on-warn":
         abortOnWarn = true;
+        break;
+      case "--trace-verbose":
+        traceVerbose = true;
         break;
       case "--json":
         output = "json";
@@ -261,6 +265,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
     trace: (line) => out.stderr.push(line + "\n"),
     abortOnWarn,
+    traceVerbose,
   });
   // --arg values are expressions evaluated lazily, relative to the working directory.
   const autoArgs = new Map<string, Lazy>();

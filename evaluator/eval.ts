@@ -55,6 +55,8 @@ export interface EvaluatorOptions {
   trace?: (line: string) => void;
   /** `builtins.currentSystem` (default `x86_64-linux`). */
   currentSystem?: string;
+  /** `--trace-verbose`: `builtins.traceVerbose` prints. */
+  traceVerbose?: boolean;
   /** `--abort-on-warn`: `builtins.warn` is an error. */
   abortOnWarn?: boolean;
   /** The search path for `<…>` (`-I`, then `NIX_PATH`): `builtins.nixPath`. */
@@ -84,6 +86,10 @@ export class Evaluator {
   /** Emits a `builtins.trace` line (or any text for stderr, such as a warning). */
   trace(line: string): void {
     this.options.trace?.(line);
+  }
+
+  get traceVerbose(): boolean {
+    return this.options.traceVerbose ?? false;
   }
 
   get experimentalFeatures(): ReadonlySet<string> {
@@ -125,6 +131,47 @@ export class Evaluator {
     });
     checkScopes(expr, source, this.globalNames);
     return new Thunk(expr, this.fileEnv(source));
+  }
+
+  /**
+   * `scopedImport`: the file is resolved with the names of `scope` in a scope of their own
+   * under the globals, and evaluated anew each time (no cache).
+   */
+  evalFileScoped(path: string, scope: Attrs, env: Env | null, pos: number): Value {
+    const file = this.resolveFile(path, env, pos);
+    const text = this.io.readFile(file);
+    const dir = file.slice(0, Math.max(1, file.lastIndexOf("/")));
+    const { expr, source } = parse(
+      text,
+      { kind: "file", path: file },
+      {
+        basePath: dir,
+        home: this.options.home ?? this.io.env("HOME") ?? "/",
+        experimentalFeatures: this.options.experimentalFeatures,
+        warn: this.options.warn,
+      },
+    );
+    const names = scope.names();
+    checkScopes(expr, source, this.globalNames, names);
+    const scopeEnv = new Env(
+      this.fileEnv(source),
+      names.map((n) => scope.get(n)!),
+      source,
+    );
+    return this.eval(expr, scopeEnv);
+  }
+
+  /** CppNix's `resolveExprPath`: a directory means its `default.nix`; it must exist. */
+  private resolveFile(path: string, env: Env | null, pos: number): string {
+    const type = this.io.fileType(path, true);
+    if (type === undefined)
+      throw this.error("EvalError", `path '${path}' does not exist`, env, pos);
+    const file =
+      type === "directory" ? (path === "/" ? "/default.nix" : `${path}/default.nix`) : path;
+    if (file !== path && this.io.fileType(file, true) === undefined) {
+      throw this.error("EvalError", `path '${file}' does not exist`, env, pos);
+    }
+    return file;
   }
 
   /**

@@ -10,7 +10,7 @@ import { listBuiltins } from "../builtins/lists.js";
 import { stringBuiltins } from "../builtins/strings.js";
 import { typeBuiltins } from "../builtins/types.js";
 import { ioBuiltins } from "../builtins/io.js";
-import { miscBuiltins } from "../builtins/misc.js";
+import { evaluationBuiltins, miscBuiltins } from "../builtins/misc.js";
 import { jsonBuiltins } from "../builtins/json.js";
 import { versionBuiltins } from "../builtins/versions.js";
 import { searchPathBuiltins } from "../builtins/searchpath.js";
@@ -40,6 +40,8 @@ export interface CreateOptions {
   currentSystem?: string;
   /** `--abort-on-warn`. */
   abortOnWarn?: boolean;
+  /** `--trace-verbose`. */
+  traceVerbose?: boolean;
   /** `-I` entries, then `NIX_PATH`'s. */
   searchPath?: readonly SearchPathEntry[];
 }
@@ -56,6 +58,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...controlBuiltins,
     ...ioBuiltins,
     ...miscBuiltins,
+    ...evaluationBuiltins,
     ...jsonBuiltins,
     ...versionBuiltins,
     ...searchPathBuiltins,

@@ -18,6 +18,8 @@ export interface EvalIO {
   env(name: string): string | undefined;
   /** The working directory (relative search-path entries resolve against it). */
   cwd(): string;
+  /** Seconds since the epoch (`builtins.currentTime`). */
+  now(): number;
 }
 
 /** An `EvalIO` for hosts without files (a browser with no file system): every file is missing. */
@@ -29,4 +31,5 @@ export const noIO: EvalIO = {
   readDir: () => [],
   env: () => undefined,
   cwd: () => "/",
+  now: () => Math.floor(Date.now() / 1000),
 };

@@ -36,10 +36,21 @@ interface Scope {
  * Resolves every variable of `expr` (see the module comment). `globals` are the names of the
  * outermost environment, in the order of its values. Throws "undefined variable 'x'".
  */
-export function checkScopes(expr: Expr, source: Source, globals: Iterable<string>): void {
+export function checkScopes(
+  expr: Expr,
+  source: Source,
+  globals: Iterable<string>,
+  /** An extra scope under the globals (`scopedImport`'s set), in the order of its values. */
+  extra?: Iterable<string>,
+): void {
   const globalScope = new Map<string, { displ: number }>();
   for (const name of globals) globalScope.set(name, { displ: globalScope.size });
-  const top: Scope = { names: globalScope, arg: null, isWith: false, up: null };
+  let top: Scope = { names: globalScope, arg: null, isWith: false, up: null };
+  if (extra) {
+    const names = new Map<string, { displ: number }>();
+    for (const name of extra) names.set(name, { displ: names.size });
+    top = { names, arg: null, isWith: false, up: top };
+  }
 
   /** Sets the address of `v`; false if it is unbound. */
   function lookup(v: ExprVar, scope: Scope | null): boolean {

@@ -54,6 +54,7 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
                 : "unknown",
         ]),
     readStdin: () => stdin,
+    now: () => 1700000000,
   };
 }
 
