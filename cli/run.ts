@@ -11,7 +11,7 @@ import { toXML } from "../builtins/xml.js";
 import { createEvaluator, evalSource, printAmbiguous, type Lazy } from "../evaluator/index.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
-import { parse } from "../lang/parser.js";
+import { parse, type Lint, type LintLevel } from "../lang/parser.js";
 import { showExpr, showExprBytes } from "../lang/printer.js";
 import { checkScopes } from "../lang/scope.js";
 import type { Origin } from "../lang/source.js";
@@ -110,6 +110,12 @@ interface Input {
   basePath: string;
 }
 
+const lintNames = new Set<string>([
+  "lint-short-path-literals",
+  "lint-absolute-path-literals",
+  "lint-url-literals",
+]);
+
 function parseInput(input: Input, io: HostIO, out: Output, features: ReadonlySet<string>) {
   const result = parse(input.text, input.origin, {
     basePath: input.basePath,
@@ -136,6 +142,15 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let showTrace = false;
   let maxCallDepth: number | undefined;
   let traceVerbose = false;
+  const lints: Partial<Record<Lint, LintLevel>> = {};
+  const setLint = (name: string, level: string): boolean => {
+    if (!lintNames.has(name)) return false;
+    if (level !== "ignore" && level !== "warn" && level !== "fatal") {
+      throw new NixError("UsageError", `invalid value '${level}' for setting '${name}'`);
+    }
+    lints[name as Lint] = level;
+    return true;
+  };
   let abortOnWarn = io.env("NIX_ABORT_ON_WARN") === "1" || io.env("NIX_ABORT_ON_WARN") === "true";
   const features = new Set<string>();
   for (let i = 0; i < args.length; i++) {
@@ -164,9 +179,12 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       case "--experimental-features":
         for (const f of value().split(/\s+/)) if (f) features.add(f);
         break;
+      case "--impure":
+        break;
       case "--option": {
         const name = value();
         const v = value();
+        if (setLint(name, v)) break;
         if (name === "experimental-features" || name === "extra-experimental-features") {
           for (const f of v.split(/\s+/)) if (f) features.add(f);
         }
@@ -225,6 +243,10 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       }
       default:
+        if (arg.startsWith("--") && lintNames.has(arg.slice(2))) {
+          setLint(arg.slice(2), value());
+          break;
+        }
         if (arg.startsWith("-") && arg !== "") throw usageError(arg, "nix-instantiate");
         files.push(arg);
     }
@@ -264,6 +286,8 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     experimentalFeatures: features,
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
     trace: (line) => out.stderr.push(line + "\n"),
+    lints,
+    warnAt: (w) => out.stderr.push(renderError(w, { level: "warning" }) + "\n"),
     abortOnWarn,
     traceVerbose,
   });

@@ -15,7 +15,7 @@ import type { Expr, ExprLambda } from "../lang/ast.js";
 import { NixError, type ErrorKind } from "../lang/errors.js";
 import { canonPath } from "../lang/path.js";
 import { showExpr } from "../lang/printer.js";
-import { parse } from "../lang/parser.js";
+import { parse, type ParseOptions } from "../lang/parser.js";
 import { checkScopes } from "../lang/scope.js";
 import { showPos, type Origin, type Pos, type Source } from "../lang/source.js";
 import { noIO, type EvalIO } from "./io.js";
@@ -51,6 +51,10 @@ export interface EvaluatorOptions {
   experimentalFeatures?: ReadonlySet<string>;
   /** Receives warnings, formatted as Nix prints them after `warning: `. */
   warn?: (message: string) => void;
+  /** Path and URL literal lints (see lang/parser.ts). */
+  lints?: ParseOptions["lints"];
+  /** Receives positioned warnings (lints at level "warn"). */
+  warnAt?: (warning: NixError) => void;
   /** Receives `builtins.trace` output lines (`trace: …`); default: dropped. */
   trace?: (line: string) => void;
   /** `builtins.currentSystem` (default `x86_64-linux`). */
@@ -128,6 +132,8 @@ export class Evaluator {
       home: this.options.home ?? this.io.env("HOME") ?? "/",
       experimentalFeatures: this.options.experimentalFeatures,
       warn: this.options.warn,
+      lints: this.options.lints,
+      warnAt: this.options.warnAt,
     });
     checkScopes(expr, source, this.globalNames);
     return new Thunk(expr, this.fileEnv(source));

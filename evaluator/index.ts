@@ -20,7 +20,7 @@ import { hashBuiltins } from "../builtins/hash.js";
 import { tomlBuiltins } from "../builtins/toml.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
-import { Evaluator, type SearchPathEntry } from "./eval.js";
+import { Evaluator, type EvaluatorOptions, type SearchPathEntry } from "./eval.js";
 import type { EvalIO } from "./io.js";
 import { printAmbiguous, showValue } from "./print.js";
 import type { Value } from "./value.js";
@@ -42,6 +42,10 @@ export interface CreateOptions {
   abortOnWarn?: boolean;
   /** `--trace-verbose`. */
   traceVerbose?: boolean;
+  /** Path and URL literal lints. */
+  lints?: EvaluatorOptions["lints"];
+  /** Receives positioned warnings (lints at level "warn"). */
+  warnAt?: EvaluatorOptions["warnAt"];
   /** `-I` entries, then `NIX_PATH`'s. */
   searchPath?: readonly SearchPathEntry[];
 }

@@ -45,7 +45,17 @@ export interface ParseOptions {
   experimentalFeatures?: ReadonlySet<string>;
   /** Receives parser warnings (the "cursed or"), already formatted as Nix prints them. */
   warn?: (message: string) => void;
+  /**
+   * Nix's path and URL literal lints (`lint-short-path-literals`, `lint-absolute-path-literals`,
+   * `lint-url-literals`): "ignore" (default), "warn" or "fatal".
+   */
+  lints?: Partial<Record<Lint, LintLevel>>;
+  /** Receives a positioned warning (a lint at level "warn"), to print after `warning: `. */
+  warnAt?: (warning: NixError) => void;
 }
+
+export type Lint = "lint-short-path-literals" | "lint-absolute-path-literals" | "lint-url-literals";
+export type LintLevel = "ignore" | "warn" | "fatal";
 
 export interface ParseResult {
   expr: Expr;
@@ -224,6 +234,17 @@ class Parser {
    * their first appearance in the source. Only needed to pick which of several duplicate
    * formals to report, so it is computed on that error path only.
    */
+  /** CppNix's `diagnose`: a lint as a warning or a parse error, with the setting's name. */
+  private lint(lint: Lint, offset: number, message: (fatal: boolean) => string | null): void {
+    const level = this.options.lints?.[lint] ?? "ignore";
+    if (level === "ignore") return;
+    const text = message(level === "fatal");
+    if (text === null) return;
+    const err = this.errorAt(offset, `${text} (${lint})`);
+    if (level === "fatal") throw err;
+    this.options.warnAt?.(err);
+  }
+
   private symbolOrder(name: string): number {
     for (let i = 0; i < this.count; i++) {
       if (this.types[i] === Tok.Id && this.image(i) === name) return i;
@@ -691,6 +712,12 @@ class Parser {
       }
       case Tok.Uri: {
         const value = this.take();
+        this.lint(
+          "lint-url-literals",
+          start,
+          (fatal) =>
+            `URL literals are ${fatal ? "disallowed" : "discouraged"}. Consider using a string literal "${value}" instead`,
+        );
         return { kind: "String", value, start, end: this.prevEnd(), pos: noPos };
       }
       case Tok.LParen: {
@@ -871,6 +898,27 @@ class Parser {
     const start = this.offset();
     const isHome = this.cur() === Tok.HPath;
     const image = this.take();
+    if (isHome) {
+      this.lint(
+        "lint-absolute-path-literals",
+        start,
+        () =>
+          `home path literals are not portable. Consider replacing path literal '${image}' by a string, relative path, or parameter`,
+      );
+    } else if (image.startsWith("/")) {
+      this.lint(
+        "lint-absolute-path-literals",
+        start,
+        () =>
+          `absolute path literals are not portable. Consider replacing path literal '${image}' by a string, relative path, or parameter`,
+      );
+    } else {
+      this.lint("lint-short-path-literals", start, () =>
+        image.startsWith(".")
+          ? null
+          : `relative path literal '${image}' should be prefixed with '.' for clarity: './${image}'`,
+      );
+    }
     let value: string;
     if (isHome) {
       if (this.options.pure) {
