@@ -83,10 +83,16 @@ export const ioBuiltins: Builtin[] = [
   {
     name: "pathExists",
     arity: 1,
-    doc: "Whether *path* exists.\n\n    builtins.pathExists ./foo",
+    doc: "Whether *path* exists (a broken symlink does; a string ending in `/` must be a directory).\n\n    builtins.pathExists ./foo",
     impl: (ev, [p], site) => {
-      const path = realisePath(ev, site, p!, argContext(0, "pathExists"));
-      return ev.io.fileType(path, true) !== undefined;
+      const v = ev.force(p!);
+      const raw = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+      // CppNix: a trailing "/" or "/." on a string means the path must be a directory.
+      const mustBeDir = raw !== undefined && (raw.endsWith("/") || raw.endsWith("/."));
+      const path = realisePath(ev, site, v, argContext(0, "pathExists"));
+      return mustBeDir
+        ? ev.io.fileType(path, true) === "directory"
+        : ev.io.fileType(path, false) !== undefined;
     },
   },
   {

@@ -20,7 +20,7 @@ import {
   type Value,
 } from "../evaluator/value.js";
 import { Args, argContext, inContext } from "./args.js";
-import { byteStringToBytes } from "../lang/source.js";
+import { byteStringToBytes, type Source } from "../lang/source.js";
 import { hash, nixBase32 } from "../store/hash.js";
 import { lessThan } from "./arithmetic.js";
 import { coerceToPath } from "./io.js";
@@ -134,10 +134,14 @@ export const miscBuiltins: Builtin[] = [
         throw ev.error("TypeError", "'functionArgs' requires a function", site.env, site.pos);
       }
       const map = new Map<string, Lazy>();
+      const positions = new Map<string, { source: Source; offset: number }>();
       if (v instanceof Lambda && v.expr.formals) {
-        for (const formal of v.expr.formals.formals) map.set(formal.name, formal.default !== null);
+        for (const formal of v.expr.formals.formals) {
+          map.set(formal.name, formal.default !== null);
+          positions.set(formal.name, { source: v.env.source, offset: formal.pos });
+        }
       }
-      return new Attrs(map);
+      return new Attrs(map, positions);
     },
   },
   {

@@ -127,6 +127,11 @@ export function translateERE(re: string): string {
     } else if (c === ".") {
       out += "[^]";
       i++;
+    } else if (c === "{" && /^\{[0-9]+(,[0-9]*)?\}/.test(re.slice(i))) {
+      // A bound: copied as it is (its comma must not be escaped).
+      const end = re.indexOf("}", i);
+      out += re.slice(i, end + 1);
+      i = end + 1;
     } else if ("()|*+?{}^$".includes(c)) {
       out += c;
       i++;

@@ -28,9 +28,10 @@ import {
 /** `nix-instantiate --eval`'s output for a value (a byte string, without the newline). */
 export function printAmbiguous(l: Lazy, seen = new Set<object>()): string {
   let out = "";
-  const go = (x: Lazy): void => {
+  // CppNix remembers a list by the value that holds it (a thunk here), a set by its bindings.
+  const go = (x: Lazy, slot: object | null = null): void => {
     if (x instanceof Thunk) {
-      if (x.state === ThunkState.Done) return go(x.value);
+      if (x.state === ThunkState.Done) return go(x.value, x);
       out +=
         x.state === ThunkState.Blackhole
           ? "\xc2\xabpotential infinite recursion\xc2\xbb"
@@ -58,9 +59,10 @@ export function printAmbiguous(l: Lazy, seen = new Set<object>()): string {
         out += "}";
       }
     } else if (Array.isArray(v)) {
-      if (v.length > 0 && seen.has(v)) out += "\xc2\xabrepeated\xc2\xbb";
+      const key = slot ?? v;
+      if (v.length > 0 && seen.has(key)) out += "\xc2\xabrepeated\xc2\xbb";
       else {
-        seen.add(v);
+        seen.add(key);
         out += "[ ";
         for (const elem of v) {
           go(elem);
