@@ -135,7 +135,12 @@ export const listBuiltins: Builtin[] = [
     "Whether *x* is equal to an element of *xs*.\n\n    builtins.elem 2 [ 1 2 ]",
     (a, ev, site) => {
       const x = a.lazy(0);
-      return a.list(1).some((y) => ev.equals(x, y, site.env, site.pos));
+      // The very same value (slot) is equal even when it is a function, as in CppNix.
+      return a
+        .list(1)
+        .some((y) =>
+          ev.equals(x, y, site.env, site.pos, x === y && typeof x === "object" && x !== null),
+        );
     },
   ),
   def(

@@ -64,6 +64,20 @@ export const nodeHost: HostIO = {
       return undefined;
     }
   },
+  realPath(path) {
+    try {
+      return fs.realpathSync(fsPath(path), { encoding: "buffer" }).toString("latin1");
+    } catch {
+      return path;
+    }
+  },
+  readLink(path) {
+    try {
+      return fs.readlinkSync(fsPath(path), { encoding: "buffer" }).toString("latin1");
+    } catch {
+      return undefined;
+    }
+  },
   readDir(path) {
     return fs
       .readdirSync(fsPath(path), { withFileTypes: true, encoding: "buffer" })

@@ -167,11 +167,32 @@ export class Evaluator {
     return this.eval(expr, scopeEnv);
   }
 
-  /** CppNix's `resolveExprPath`: a directory means its `default.nix`; it must exist. */
-  private resolveFile(path: string, env: Env | null, pos: number): string {
-    const type = this.io.fileType(path, true);
+  /**
+   * CppNix's `resolveExprPath`: if the file itself is a symlink, follow it (relative to the
+   * directory as written, so that relative paths inside still work from there); a directory
+   * means its `default.nix`; it must exist.
+   */
+  private resolveFile(original: string, env: Env | null, pos: number): string {
+    const type = this.io.fileType(original, true);
     if (type === undefined)
-      throw this.error("EvalError", `path '${path}' does not exist`, env, pos);
+      throw this.error("EvalError", `path '${original}' does not exist`, env, pos);
+    let path = original;
+    for (let follow = 0; path !== "/"; follow++) {
+      if (follow >= 1024) {
+        throw this.error(
+          "EvalError",
+          `too many symbolic links encountered while traversing the path '${original}'`,
+          env,
+          pos,
+        );
+      }
+      const slash = path.lastIndexOf("/");
+      const parent = slash <= 0 ? "/" : path.slice(0, slash);
+      const real = this.io.realPath(parent);
+      const target = this.io.readLink(real === "/" ? path.slice(slash) : real + path.slice(slash));
+      if (target === undefined) break;
+      path = canonPath(target, parent);
+    }
     const file =
       type === "directory" ? (path === "/" ? "/default.nix" : `${path}/default.nix`) : path;
     if (file !== path && this.io.fileType(file, true) === undefined) {
@@ -185,16 +206,9 @@ export class Evaluator {
    * is evaluated once.
    */
   evalFile(path: string, env: Env | null, pos: number): Value {
-    let file = path;
-    const type = this.io.fileType(file, true);
-    if (type === undefined)
-      throw this.error("EvalError", `path '${path}' does not exist`, env, pos);
-    if (type === "directory") file = file === "/" ? "/default.nix" : `${file}/default.nix`;
+    const file = this.resolveFile(path, env, pos);
     const cached = this.fileCache.get(file);
     if (cached !== undefined) return cached;
-    if (this.io.fileType(file, true) === undefined) {
-      throw this.error("EvalError", `path '${file}' does not exist`, env, pos);
-    }
     const text = this.io.readFile(file);
     const dir = file.slice(0, Math.max(1, file.lastIndexOf("/")));
     const v = this.evalText(text, { kind: "file", path: file }, dir);

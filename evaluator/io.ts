@@ -10,6 +10,10 @@ export type FileType = "regular" | "directory" | "symlink" | "unknown";
 export interface EvalIO {
   /** The type of `path` (following symlinks when `follow`), or undefined if it does not exist. */
   fileType(path: string, follow: boolean): FileType | undefined;
+  /** The path with every symlink resolved (as `realpath`); the path itself if it cannot be. */
+  realPath(path: string): string;
+  /** The target of a symlink, or undefined if `path` is not one. */
+  readLink(path: string): string | undefined;
   /** The contents of a file. Throws on error. */
   readFile(path: string): string;
   /** The entries of a directory with their types (not following symlinks). */
@@ -25,6 +29,8 @@ export interface EvalIO {
 /** An `EvalIO` for hosts without files (a browser with no file system): every file is missing. */
 export const noIO: EvalIO = {
   fileType: () => undefined,
+  realPath: (path) => path,
+  readLink: () => undefined,
   readFile: (path) => {
     throw new Error(`no file system: cannot read '${path}'`);
   },

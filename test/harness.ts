@@ -54,6 +54,14 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
                 : "unknown",
         ]),
     readStdin: () => stdin,
+    realPath: (p) => p,
+    readLink: (p) => {
+      try {
+        return fs.readlinkSync(real(p)).toString();
+      } catch {
+        return undefined;
+      }
+    },
     now: () => 1700000000,
   };
 }
