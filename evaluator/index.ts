@@ -18,6 +18,7 @@ import { regexBuiltins } from "../builtins/regex.js";
 import { xmlBuiltins } from "../builtins/xml.js";
 import { hashBuiltins } from "../builtins/hash.js";
 import { tomlBuiltins } from "../builtins/toml.js";
+import { contextBuiltins } from "../builtins/context.js";
 import { installBuiltins } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type EvaluatorOptions, type SearchPathEntry } from "./eval.js";
@@ -70,6 +71,7 @@ export function createEvaluator(options: CreateOptions = {}): Evaluator {
     ...xmlBuiltins,
     ...hashBuiltins,
     ...tomlBuiltins,
+    ...contextBuiltins,
   ]);
   return ev;
 }
