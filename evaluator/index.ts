@@ -19,7 +19,7 @@ import { xmlBuiltins } from "../builtins/xml.js";
 import { hashBuiltins } from "../builtins/hash.js";
 import { tomlBuiltins } from "../builtins/toml.js";
 import { contextBuiltins } from "../builtins/context.js";
-import { installBuiltins } from "../builtins/registry.js";
+import { installBuiltins, type Builtin } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type EvaluatorOptions, type SearchPathEntry } from "./eval.js";
 import type { EvalIO } from "./io.js";
@@ -51,28 +51,31 @@ export interface CreateOptions {
   searchPath?: readonly SearchPathEntry[];
 }
 
+/** Every builtin tsnix implements, as data (name, arity, doc, implementation). */
+export const builtins: readonly Builtin[] = [
+  ...arithmeticBuiltins,
+  ...typeBuiltins,
+  ...listBuiltins,
+  ...attrsBuiltins,
+  ...stringBuiltins,
+  ...controlBuiltins,
+  ...ioBuiltins,
+  ...miscBuiltins,
+  ...evaluationBuiltins,
+  ...jsonBuiltins,
+  ...versionBuiltins,
+  ...searchPathBuiltins,
+  ...regexBuiltins,
+  ...xmlBuiltins,
+  ...hashBuiltins,
+  ...tomlBuiltins,
+  ...contextBuiltins,
+];
+
 /** An evaluator with every builtin installed. */
 export function createEvaluator(options: CreateOptions = {}): Evaluator {
   const ev = new Evaluator({ ...options, showValue });
-  installBuiltins(ev, [
-    ...arithmeticBuiltins,
-    ...typeBuiltins,
-    ...listBuiltins,
-    ...attrsBuiltins,
-    ...stringBuiltins,
-    ...controlBuiltins,
-    ...ioBuiltins,
-    ...miscBuiltins,
-    ...evaluationBuiltins,
-    ...jsonBuiltins,
-    ...versionBuiltins,
-    ...searchPathBuiltins,
-    ...regexBuiltins,
-    ...xmlBuiltins,
-    ...hashBuiltins,
-    ...tomlBuiltins,
-    ...contextBuiltins,
-  ]);
+  installBuiltins(ev, builtins);
   return ev;
 }
 
