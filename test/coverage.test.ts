@@ -54,7 +54,7 @@ test("the README's builtin table is up to date", () => {
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   expect(i, "README has the builtins markers").toBeGreaterThanOrEqual(0);
-  const current = text.slice(i + start.length, j);
+  const current = text.slice(i + start.length, j).trim();
   // Prettier pads the columns: compare cells, not spacing.
   const normalise = (t: string): string =>
     t
@@ -62,7 +62,10 @@ test("the README's builtin table is up to date", () => {
       .map((l) => l.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---"))
       .join("\n");
   if (process.env["UPDATE_DOCS"] === "1" && normalise(current) !== normalise(table())) {
-    fs.writeFileSync(readme, text.slice(0, i + start.length) + table() + text.slice(j));
+    fs.writeFileSync(
+      readme,
+      text.slice(0, i + start.length) + "\n" + table() + "\n" + text.slice(j),
+    );
     return;
   }
   expect(normalise(current)).toBe(normalise(table()));
