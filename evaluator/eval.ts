@@ -92,6 +92,11 @@ export class Evaluator {
     this.options.trace?.(line);
   }
 
+  /** Emits a warning (printed as `warning: MESSAGE`). */
+  warn(message: string): void {
+    this.options.warn?.(message);
+  }
+
   get traceVerbose(): boolean {
     return this.options.traceVerbose ?? false;
   }
@@ -430,6 +435,32 @@ export class Evaluator {
     if (typeof v === "string") return v;
     if (v instanceof NixString) return v.s;
     throw this.expected("a string", v, env, pos);
+  }
+
+  /** CppNix's `forceStringNoCtx`: a string that refers to no store path. */
+  forceStringNoContext(l: Lazy, env: Env | null, pos: number): string {
+    const v = this.force(l);
+    if (v instanceof NixString && v.context.size > 0) {
+      // CppNix reports the first element of its ordered context: paths, then deep derivations,
+      // then derivation outputs.
+      const rank = (c: string) => (c.startsWith("=") ? 1 : c.startsWith("!") ? 2 : 0);
+      const first = [...v.context].sort(
+        (a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0),
+      )[0]!;
+      let shown = first;
+      if (first.startsWith("=")) shown = `${first.slice(1)} (deep)`;
+      else if (first.startsWith("!")) {
+        const [, output, drv] = first.split("!");
+        shown = `${drv}^${output}`;
+      }
+      throw this.error(
+        "EvalError",
+        `the string '${v.s}' is not allowed to refer to a store path (such as '${shown}')`,
+        env,
+        pos,
+      );
+    }
+    return this.forceString(v, env, pos);
   }
 
   // --- evaluation ----------------------------------------------------------------------------

@@ -444,3 +444,79 @@ export function base64(digest: Uint8Array): string {
 export function sri(algorithm: HashAlgorithm, digest: Uint8Array): string {
   return `${algorithm}-${base64(digest)}`;
 }
+
+// --- parsing --------------------------------------------------------------------------------------
+
+/** Encoded lengths of a digest of `n` bytes, as CppNix's `encodedLength`s. */
+export function base16Length(n: number): number {
+  return n * 2;
+}
+
+export function nixBase32Length(n: number): number {
+  return n === 0 ? 0 : Math.floor((n * 8 - 1) / 5) + 1;
+}
+
+export function base64Length(n: number): number {
+  return (Math.floor((4 * n) / 3) + 3) & ~3;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  return -1;
+}
+
+/** CppNix's `base16::decode` (either case); `undefined` on a bad character. */
+export function base16Decode(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexDigit(s.charCodeAt(2 * i));
+    const lo = hexDigit(s.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/**
+ * CppNix's `BaseNix32::decode`: the last character holds the lowest bits. Bits that spill past
+ * the last byte make the result one byte longer (which the caller reports as a bad length).
+ */
+export function nixBase32Decode(s: string): Uint8Array | undefined {
+  const out: number[] = [];
+  for (let n = 0; n < s.length; n++) {
+    const digit = nix32Chars.indexOf(s[s.length - n - 1]!);
+    if (digit < 0) return undefined;
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    out.length = i + 1;
+    out[i] = ((out[i] ?? 0) | (digit << j)) & 0xff;
+    if (digit >> (8 - j)) {
+      out.length = i + 2;
+      out[i + 1] = ((out[i + 1] ?? 0) | (digit >> (8 - j))) & 0xff;
+    }
+  }
+  return Uint8Array.from(out, (x) => x ?? 0);
+}
+
+/** CppNix's `base64::decode`: stops at `=`, skips newlines. */
+export function base64Decode(s: string): Uint8Array | undefined {
+  const out: number[] = [];
+  let d = 0;
+  let bits = 0;
+  for (const c of s) {
+    if (c === "=") break;
+    if (c === "\n") continue;
+    const digit = b64Chars.indexOf(c);
+    if (digit < 0) return undefined;
+    bits += 6;
+    d = ((d << 6) | digit) & 0xffffff;
+    if (bits >= 8) {
+      out.push((d >> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
+}
