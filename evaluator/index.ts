@@ -1,6 +1,7 @@
 /**
- * The evaluator's public API: create an evaluator (with the builtins installed), evaluate Nix
- * source text, force and print values.
+ * The evaluator's public API: create an evaluator (with the builtins installed, and any of the
+ * embedder's own), evaluate Nix source text or a file, force and print values, convert values
+ * to and from plain JavaScript and call Nix functions from JavaScript (api.ts).
  */
 
 import { arithmeticBuiltins } from "../builtins/arithmetic.js";
@@ -49,6 +50,11 @@ export interface CreateOptions {
   warnAt?: EvaluatorOptions["warnAt"];
   /** `-I` entries, then `NIX_PATH`'s. */
   searchPath?: readonly SearchPathEntry[];
+  /**
+   * Builtins of the embedder's own, as data like tsnix's: each is `builtins.NAME` (and
+   * `__NAME`), and replaces a tsnix builtin of the same name.
+   */
+  builtins?: readonly Builtin[];
 }
 
 /** Every builtin tsnix implements, as data (name, arity, doc, implementation). */
@@ -75,14 +81,29 @@ export const builtins: readonly Builtin[] = [
 /** An evaluator with every builtin installed. */
 export function createEvaluator(options: CreateOptions = {}): Evaluator {
   const ev = new Evaluator({ ...options, showValue });
-  installBuiltins(ev, builtins);
+  installBuiltins(ev, [...builtins, ...(options.builtins ?? [])]);
   return ev;
 }
 
-/** Parses, resolves and evaluates Nix source (a byte string) to weak head normal form. */
-export function evalSource(ev: Evaluator, text: string, origin: Origin, basePath: string): Value {
+/**
+ * Parses, resolves and evaluates Nix source to weak head normal form. `text` is a byte string
+ * (`utf8ToByteString` turns a JS string into one); relative paths resolve against `basePath`.
+ */
+export function evalSource(
+  ev: Evaluator,
+  text: string,
+  origin: Origin = { kind: "string" },
+  basePath = "/",
+): Value {
   return ev.evalText(text, origin, basePath);
 }
 
+/** Evaluates the Nix file at `path` (an absolute byte-string path read through the IO adapter). */
+export function evalFile(ev: Evaluator, path: string): Value {
+  return ev.evalFile(path, null, -1);
+}
+
 export { Evaluator, printAmbiguous, showValue, type EvalIO, type SearchPathEntry };
+export { call, fromJS, toJS, type JSValue } from "./api.js";
+export type { Builtin, CallSite } from "../builtins/registry.js";
 export * from "./value.js";
