@@ -218,11 +218,11 @@ function utf8(cp: number): string {
   );
 }
 
-/** Parses JSON text (a byte string) into Nix values. */
+/** Parses JSON text (a byte string) into Nix values. Its errors have no position, as CppNix's. */
 export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
   let i = 0;
   const fail = (what: string): never => {
-    throw ev.error("EvalError", `JSON parse error at offset ${i}: ${what}`, site.env, site.pos);
+    throw ev.error("EvalError", `JSON parse error at offset ${i}: ${what}`, null);
   };
   const ws = (): void => {
     while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
@@ -239,8 +239,7 @@ export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
           throw ev.error(
             "EvalError",
             `input string '${out.replaceAll("\0", "\xe2\x90\x80")}' cannot be represented as Nix string because it contains null bytes`,
-            site.env,
-            site.pos,
+            null,
           );
         }
         return out;
@@ -349,19 +348,30 @@ export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
     const m = /^-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
     if (!m) fail("unexpected character");
     i += m![0].length;
+    // As nlohmann::json reads numbers: an integer that fits int64 (or, when positive, uint64)
+    // is an integer, and Nix rejects a uint64 beyond int64; a bigger integer is a float.
     if (m![1] === undefined && m![2] === undefined) {
       const n = BigInt(m![0]);
-      if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n) {
+      if (n >= -0x8000000000000000n && n <= 0x7fffffffffffffffn) {
+        return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+      }
+      if (n > 0 && n <= 0xffffffffffffffffn) {
         throw ev.error(
           "EvalError",
-          `Integer ${m![0]} is too large for a Nix integer`,
-          site.env,
-          site.pos,
+          `unsigned json number ${m![0]} outside of Nix integer range`,
+          null,
         );
       }
-      return Number.isSafeInteger(Number(n)) ? Number(n) : n;
     }
-    return new NixFloat(Number(m![0]));
+    const f = Number(m![0]);
+    if (!Number.isFinite(f)) {
+      throw ev.error(
+        "EvalError",
+        `[json.exception.out_of_range.406] number overflow parsing '${m![0]}'`,
+        null,
+      );
+    }
+    return new NixFloat(f);
   };
   const v = value();
   ws();
