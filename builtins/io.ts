@@ -54,6 +54,29 @@ function missing(ev: Evaluator, site: CallSite, path: string): never {
   throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
 }
 
+/**
+ * `path` with its symlinks followed component by component, as CppNix's
+ * `SourcePath::resolveSymlinks` does (within the evaluator's view of the file system, so a
+ * path keeps its spelling where no symlink is crossed).
+ */
+function resolveSymlinks(ev: Evaluator, path: string): string {
+  let todo = path.split("/").filter((c) => c !== "");
+  let done = "";
+  for (let followed = 0; todo.length > 0;) {
+    const c = todo.shift()!;
+    const next =
+      c === "." ? done : c === ".." ? done.slice(0, done.lastIndexOf("/")) : `${done}/${c}`;
+    const target = c === "." || c === ".." ? undefined : ev.io.readLink(next);
+    if (target === undefined || ++followed > 1024) {
+      done = next;
+      continue;
+    }
+    if (target.startsWith("/")) done = "";
+    todo = [...target.split("/").filter((x) => x !== ""), ...todo];
+  }
+  return done === "" ? "/" : done;
+}
+
 export const ioBuiltins: Builtin[] = [
   {
     name: "toPath",
@@ -113,7 +136,8 @@ export const ioBuiltins: Builtin[] = [
       const type = ev.io.fileType(path, true);
       if (type === undefined) missing(ev, site, path);
       if (type !== "directory") {
-        throw ev.error("EvalError", `'${path}' is not a directory`, site.env, site.pos);
+        const shown = resolveSymlinks(ev, path);
+        throw ev.error("EvalError", `'${shown}' is not a directory`, site.env, site.pos);
       }
       return new Attrs(new Map<string, Lazy>(ev.io.readDir(path)));
     },
