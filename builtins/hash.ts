@@ -11,35 +11,30 @@ import type { Lazy } from "../evaluator/value.js";
 import { byteStringToBytes } from "../lang/source.js";
 import {
   base16,
-  base16Decode,
-  base16Length,
   base64,
-  base64Decode,
-  base64Length,
   hash,
-  hashSize,
+  HashError,
   nixBase32,
-  nixBase32Decode,
-  nixBase32Length,
+  parseAnyHash,
+  parseHashAlgorithm,
   type HashAlgorithm,
 } from "../store/hash.js";
 import { Args, inContext } from "./args.js";
 import { coerceToPath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
 
-const algorithms = new Set(["md5", "sha1", "sha256", "sha512"]);
+/** A hash error of store/hash.ts as a Nix error at the call site. */
+function atSite<T>(ev: Evaluator, site: CallSite, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof HashError) throw ev.error("EvalError", e.message, site.env, site.pos);
+    throw e;
+  }
+}
 
 function algorithm(ev: Evaluator, site: CallSite, name: string): HashAlgorithm {
-  if (algorithms.has(name)) return name as HashAlgorithm;
-  if (name === "blake3") {
-    throw ev.error("EvalError", "tsnix does not implement the BLAKE3 hash yet", site.env, site.pos);
-  }
-  throw ev.error(
-    "EvalError",
-    `unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`,
-    site.env,
-    site.pos,
-  );
+  return atSite(ev, site, () => parseHashAlgorithm(name));
 }
 
 type HashFormat = "base16" | "nix32" | "base64" | "sri";
@@ -57,52 +52,6 @@ function hashFormat(ev: Evaluator, site: CallSite, name: string): HashFormat {
     site.env,
     site.pos,
   );
-}
-
-/** CppNix's `Hash::parseAny`: the digest and its algorithm. */
-function parseAnyHash(
-  ev: Evaluator,
-  site: CallSite,
-  original: string,
-  given: HashAlgorithm | undefined,
-): [HashAlgorithm, Uint8Array] {
-  const fail = (message: string) => ev.error("EvalError", message, site.env, site.pos);
-  let rest = original;
-  let isSRI = false;
-  let parsed: HashAlgorithm | undefined;
-  let sep = rest.indexOf(":");
-  if (sep < 0) {
-    sep = rest.indexOf("-");
-    isSRI = sep >= 0;
-  }
-  if (sep >= 0) {
-    parsed = algorithm(ev, site, rest.slice(0, sep));
-    rest = rest.slice(sep + 1);
-  }
-  if (parsed === undefined && given === undefined) {
-    throw fail(
-      `hash '${original}' does not include a type, nor is the type otherwise known from context`,
-    );
-  }
-  if (parsed !== undefined && given !== undefined && parsed !== given) {
-    throw fail(`hash '${original}' should have type '${given}'`);
-  }
-  const algo = (parsed ?? given)!;
-  const size = hashSize[algo];
-  let name: string;
-  let decoded: Uint8Array | undefined;
-  if (isSRI) [name, decoded] = ["SRI", base64Decode(rest)];
-  else if (rest.length === base16Length(size)) [name, decoded] = ["base16", base16Decode(rest)];
-  else if (rest.length === nixBase32Length(size))
-    [name, decoded] = ["nix32", nixBase32Decode(rest)];
-  else if (rest.length === base64Length(size)) [name, decoded] = ["Base64", base64Decode(rest)];
-  else throw fail(`hash '${rest}' has wrong length for hash algorithm '${algo}'`);
-  // CppNix drops the decoder's own error (a bad character) and reports the length.
-  const length = decoded?.length ?? 0;
-  if (length !== size) {
-    throw fail(`invalid ${name} hash '${rest}', length ${length} != expected length ${size}`);
-  }
-  return [algo, decoded!];
 }
 
 export const hashBuiltins: Builtin[] = [
@@ -159,7 +108,7 @@ export const hashBuiltins: Builtin[] = [
       const given =
         algoLazy === undefined ? undefined : algorithm(ev, site, str("hashAlgo", algoLazy));
       const format = hashFormat(ev, site, str("toHashFormat", field("toHashFormat")));
-      const [algo, digest] = parseAnyHash(ev, site, text, given);
+      const [algo, digest] = atSite(ev, site, () => parseAnyHash(text, given));
       switch (format) {
         case "base16":
           return base16(digest);

@@ -136,6 +136,24 @@ export const underscoreGlobals = [
   "zipAttrsWith",
 ] as const;
 
+/**
+ * Builtins that exist only with an experimental feature enabled (CppNix's `experimentalFeature`
+ * of their `RegisterPrimOp`).
+ */
+export const experimentalBuiltins: ReadonlyMap<string, string> = new Map([
+  ["fetchClosure", "fetch-closure"],
+  ["fetchTree", "fetch-tree"],
+  ["flakeRefToString", "flakes"],
+  ["getFlake", "flakes"],
+  ["outputOf", "dynamic-derivations"],
+  ["parseFlakeRef", "flakes"],
+]);
+
+/** Whether an experimental feature is on; `flakes` implies `fetch-tree`, as in CppNix. */
+export function featureEnabled(features: ReadonlySet<string>, feature: string): boolean {
+  return features.has(feature) || (feature === "fetch-tree" && features.has("flakes"));
+}
+
 /** Every name of the base environment. */
 export const globalNames: ReadonlySet<string> = new Set<string>([
   ...plainGlobals,

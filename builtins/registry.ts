@@ -10,7 +10,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Attrs, PrimOp, type Env, type Lazy, type Value } from "../evaluator/value.js";
-import { plainGlobals, underscoreGlobals } from "./names.js";
+import { experimentalBuiltins, featureEnabled, plainGlobals, underscoreGlobals } from "./names.js";
 
 export interface Builtin {
   readonly name: string;
@@ -35,6 +35,8 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
   for (const name of all) {
     if (name === "builtins") continue;
     const b = byName.get(name);
+    const feature = experimentalBuiltins.get(name);
+    if (feature !== undefined && !featureEnabled(ev.experimentalFeatures, feature)) continue;
     let value: Lazy;
     if (b === undefined) {
       value = new PrimOp(name, 1, (_args, env, pos) => {

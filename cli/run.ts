@@ -16,6 +16,7 @@ import { showExpr, showExprBytes } from "../lang/printer.js";
 import { checkScopes } from "../lang/scope.js";
 import type { Origin } from "../lang/source.js";
 import { utf8ToByteString } from "../lang/source.js";
+import { defaultSettings, loadConfig, nixPath, setSetting } from "./config.js";
 import type { HostIO } from "./host.js";
 
 export interface RunResult {
@@ -139,20 +140,10 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let strict = false;
   let output: "plain" | "json" | "xml" = "plain";
   let location = true;
-  let showTrace = false;
-  let maxCallDepth: number | undefined;
-  let traceVerbose = false;
-  const lints: Partial<Record<Lint, LintLevel>> = {};
-  const setLint = (name: string, level: string): boolean => {
-    if (!lintNames.has(name)) return false;
-    if (level !== "ignore" && level !== "warn" && level !== "fatal") {
-      throw new NixError("UsageError", `invalid value '${level}' for setting '${name}'`);
-    }
-    lints[name as Lint] = level;
-    return true;
-  };
-  let abortOnWarn = io.env("NIX_ABORT_ON_WARN") === "1" || io.env("NIX_ABORT_ON_WARN") === "true";
-  const features = new Set<string>();
+  const warn = (msg: string) => out.stderr.push(`warning: ${msg}\n`);
+  const settings = defaultSettings(io);
+  loadConfig(io, settings, warn);
+  const features = settings.experimentalFeatures;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): string => {
@@ -177,17 +168,13 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       case "--extra-experimental-features":
       case "--experimental-features":
-        for (const f of value().split(/\s+/)) if (f) features.add(f);
+        setSetting(settings, arg.slice(2), value(), warn);
         break;
       case "--impure":
         break;
       case "--option": {
         const name = value();
-        const v = value();
-        if (setLint(name, v)) break;
-        if (name === "experimental-features" || name === "extra-experimental-features") {
-          for (const f of v.split(/\s+/)) if (f) features.add(f);
-        }
+        setSetting(settings, name, value(), warn);
         break;
       }
       case "--eval":
@@ -198,19 +185,19 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         strict = true;
         break;
       case "--show-trace":
-        showTrace = true;
+        settings.showTrace = true;
         break;
       case "--no-show-trace":
-        showTrace = false;
+        settings.showTrace = false;
         break;
       case "--max-call-depth":
-        maxCallDepth = Number(value());
+        setSetting(settings, "max-call-depth", value(), warn);
         break;
       case "--abort-on-warn":
-        abortOnWarn = true;
+        settings.abortOnWarn = true;
         break;
       case "--trace-verbose":
-        traceVerbose = true;
+        settings.traceVerbose = true;
         break;
       case "--json":
         output = "json";
@@ -244,14 +231,15 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       }
       default:
         if (arg.startsWith("--") && lintNames.has(arg.slice(2))) {
-          setLint(arg.slice(2), value());
+          setSetting(settings, arg.slice(2), value(), warn);
           break;
         }
         if (arg.startsWith("-") && arg !== "") throw usageError(arg, "nix-instantiate");
         files.push(arg);
     }
   }
-  out.showTrace = showTrace;
+  for (const name of settings.unknown) warn(`unknown setting '${name}'`);
+  out.showTrace = settings.showTrace;
   const cwd = io.cwd();
   const inputs: (() => Input)[] = [];
   if (readStdin) {
@@ -276,20 +264,18 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     }
     return 0;
   }
-  for (const entry of (io.env("NIX_PATH") ?? "").split(":")) {
-    if (entry !== "") searchPath.push(searchPathEntry(entry));
-  }
+  for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   const ev = createEvaluator({
-    maxCallDepth,
+    maxCallDepth: settings.maxCallDepth,
     searchPath,
     io,
     experimentalFeatures: features,
-    warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+    warn,
     trace: (line) => out.stderr.push(line + "\n"),
-    lints,
+    lints: Object.fromEntries(settings.lints) as Partial<Record<Lint, LintLevel>>,
     warnAt: (w) => out.stderr.push(renderError(w, { level: "warning" }) + "\n"),
-    abortOnWarn,
-    traceVerbose,
+    abortOnWarn: settings.abortOnWarn,
+    traceVerbose: settings.traceVerbose,
   });
   // --arg values are expressions evaluated lazily, relative to the working directory.
   const autoArgs = new Map<string, Lazy>();

@@ -20,6 +20,7 @@ import { xmlBuiltins } from "../builtins/xml.js";
 import { hashBuiltins } from "../builtins/hash.js";
 import { tomlBuiltins } from "../builtins/toml.js";
 import { contextBuiltins } from "../builtins/context.js";
+import { flakeRefBuiltins } from "../builtins/flakeref.js";
 import { installBuiltins, type Builtin } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type EvaluatorOptions, type SearchPathEntry } from "./eval.js";
@@ -76,6 +77,7 @@ export const builtins: readonly Builtin[] = [
   ...hashBuiltins,
   ...tomlBuiltins,
   ...contextBuiltins,
+  ...flakeRefBuiltins,
 ];
 
 /** An evaluator with every builtin installed. */

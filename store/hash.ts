@@ -520,3 +520,103 @@ export function base64Decode(s: string): Uint8Array | undefined {
   }
   return Uint8Array.from(out);
 }
+
+/**
+ * An error of CppNix's hash parsing: `BadHash`, or `UsageError` for an unknown algorithm name.
+ * Callers turn it into a Nix error at their call site.
+ */
+export class HashError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "BadHash" | "UsageError" = "BadHash",
+  ) {
+    super(message);
+  }
+}
+
+/** CppNix's `parseHashAlgo`. */
+export function parseHashAlgorithm(name: string): HashAlgorithm {
+  if (name === "md5" || name === "sha1" || name === "sha256" || name === "sha512") return name;
+  if (name === "blake3") throw new HashError("tsnix does not implement the BLAKE3 hash yet");
+  throw new HashError(
+    `unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`,
+    "UsageError",
+  );
+}
+
+/** CppNix's `parseLowLevel`: `rest` decoded, and of the algorithm's size. */
+function decodeHash(
+  rest: string,
+  algorithm: HashAlgorithm,
+  decode: (s: string) => Uint8Array | undefined,
+  encoding: string,
+): Uint8Array {
+  // CppNix drops the decoder's own error (a bad character) and reports the length.
+  const d = decode(rest) ?? new Uint8Array(0);
+  const size = hashSize[algorithm];
+  if (d.length !== size) {
+    throw new HashError(
+      `invalid ${encoding} hash '${rest}', length ${d.length} != expected length ${size}`,
+    );
+  }
+  return d;
+}
+
+/**
+ * CppNix's `parseAnyHelper`: `algo:body`, SRI `algo-base64`, or a bare body whose encoding
+ * (base16, nix32, base64) its length tells. `resolve` picks the algorithm given the one the
+ * string names, if any.
+ */
+export function parseHashWith(
+  original: string,
+  resolve: (parsed: HashAlgorithm | undefined) => HashAlgorithm,
+): [HashAlgorithm, Uint8Array] {
+  let rest = original;
+  let isSRI = false;
+  let parsed: HashAlgorithm | undefined;
+  let sep = rest.indexOf(":");
+  if (sep < 0) {
+    sep = rest.indexOf("-");
+    isSRI = sep >= 0;
+  }
+  if (sep >= 0) {
+    parsed = parseHashAlgorithm(rest.slice(0, sep));
+    rest = rest.slice(sep + 1);
+  }
+  const algo = resolve(parsed);
+  if (isSRI) return [algo, decodeHash(rest, algo, base64Decode, "SRI")];
+  const size = hashSize[algo];
+  if (rest.length === base16Length(size))
+    return [algo, decodeHash(rest, algo, base16Decode, "base16")];
+  if (rest.length === nixBase32Length(size))
+    return [algo, decodeHash(rest, algo, nixBase32Decode, "nix32")];
+  if (rest.length === base64Length(size))
+    return [algo, decodeHash(rest, algo, base64Decode, "Base64")];
+  throw new HashError(`hash '${rest}' has wrong length for hash algorithm '${algo}'`);
+}
+
+/** CppNix's `Hash::parseAny`: the string's algorithm and `given` must agree; one must be there. */
+export function parseAnyHash(
+  original: string,
+  given: HashAlgorithm | undefined,
+): [HashAlgorithm, Uint8Array] {
+  return parseHashWith(original, (parsed) => {
+    if (parsed === undefined && given === undefined) {
+      throw new HashError(
+        `hash '${original}' does not include a type, nor is the type otherwise known from context`,
+      );
+    }
+    if (parsed !== undefined && given !== undefined && parsed !== given) {
+      throw new HashError(`hash '${original}' should have type '${given}'`);
+    }
+    return (parsed ?? given)!;
+  });
+}
+
+/** CppNix's `Hash::parseSRI`. */
+export function parseSRIHash(original: string): [HashAlgorithm, Uint8Array] {
+  const sep = original.indexOf("-");
+  if (sep < 0) throw new HashError(`hash '${original}' is not SRI`);
+  const algo = parseHashAlgorithm(original.slice(0, sep));
+  return [algo, decodeHash(original.slice(sep + 1), algo, base64Decode, "SRI")];
+}

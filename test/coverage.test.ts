@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test } from "vitest";
-import { plainGlobals, underscoreGlobals } from "../builtins/names.js";
+import { experimentalBuiltins, plainGlobals, underscoreGlobals } from "../builtins/names.js";
 import { builtins } from "../evaluator/index.js";
 
 /** The issue that brings each builtin tsnix does not have yet. */
@@ -29,9 +29,6 @@ const later: Record<string, string> = {
   fetchTree: "issue 4, fetchers",
   fetchClosure: "issue 4, fetchers",
   getFlake: "issue 4, flakes",
-  convertHash: "issue 3",
-  parseFlakeRef: "issue 3",
-  flakeRefToString: "issue 3",
 };
 
 function table(): string {
@@ -40,7 +37,10 @@ function table(): string {
     .filter((n) => n !== "builtins")
     .sort();
   const rows = names.map((n) => {
-    const status = have.has(n) ? "yes" : `not yet: ${later[n] ?? "issue 3"}`;
+    const feature = experimentalBuiltins.get(n);
+    const status =
+      (have.has(n) ? "yes" : `not yet: ${later[n] ?? "issue 3"}`) +
+      (feature === undefined ? "" : ` (experimental: \`${feature}\`)`);
     return `| \`${n}\` | ${status} |`;
   });
   return ["| builtin | tsnix |", "|---|---|", ...rows].join("\n");

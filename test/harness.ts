@@ -19,10 +19,15 @@ export const langDir = path.join(import.meta.dirname, "lang");
 
 /**
  * A host with a fixed working directory, environment and stdin. Files are read for real, with
- * `/pwd/lang` standing for test/lang.
+ * `/pwd/lang` standing for test/lang. The machine's nix.conf is not read (`NIX_CONF_DIR` names
+ * a missing directory unless `env` gives one).
  */
 export function testHost(stdin: string, env: Record<string, string> = {}): HostIO {
-  const fullEnv: Record<string, string> = { HOME: "/fake-home", ...env };
+  const fullEnv: Record<string, string> = {
+    HOME: "/fake-home",
+    NIX_CONF_DIR: "/fake-nix-conf-dir",
+    ...env,
+  };
   const real = (p: string): Buffer =>
     Buffer.from(p.startsWith("/pwd/lang/") ? langDir + p.slice("/pwd/lang".length) : p, "latin1");
   return {
