@@ -8,7 +8,51 @@
 import { Attrs, NixPath, NixString, type Lazy } from "../evaluator/value.js";
 import { canonPath } from "../lang/path.js";
 import { Args, inContext } from "./args.js";
-import type { Builtin } from "./registry.js";
+import type { Evaluator } from "../evaluator/eval.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+/**
+ * `name` looked up in a search path (a list of `{ prefix; path; }`), as CppNix's `findFile`:
+ * the first entry whose prefix matches and under which the file exists.
+ */
+export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: string): NixPath {
+  for (const l of list) {
+    const elem = inContext(
+      ev,
+      site,
+      "while evaluating an element of the list passed to builtins.findFile",
+      () => ev.forceAttrs(l, site.env, site.pos),
+    );
+    const prefixL = elem.get("prefix");
+    const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, site.env, site.pos);
+    const pathL = elem.get("path");
+    if (pathL === undefined) {
+      throw ev.error("EvalError", "attribute 'path' missing", site.env, site.pos);
+    }
+    const pv = ev.force(pathL);
+    const entry =
+      pv instanceof NixPath
+        ? pv.path
+        : pv instanceof NixString
+          ? pv.s
+          : ev.forceString(pv, site.env, site.pos);
+    let suffix: string | undefined;
+    if (prefix === "") suffix = name;
+    else if (name === prefix) suffix = "";
+    else if (name.startsWith(prefix + "/")) suffix = name.slice(prefix.length + 1);
+    if (suffix === undefined) continue;
+    if (/^[a-z]+:\/\//.test(entry) || /^(channel|flake):/.test(entry)) continue; // fetchers: issue 4
+    const root = canonPath(entry, ev.io.cwd());
+    const candidate = suffix === "" ? root : canonPath(suffix, root);
+    if (ev.io.fileType(candidate, true) !== undefined) return new NixPath(candidate);
+  }
+  throw ev.error(
+    "ThrownError",
+    `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`,
+    site.env,
+    site.pos,
+  );
+}
 
 export const searchPathBuiltins: Builtin[] = [
   {
@@ -32,44 +76,7 @@ export const searchPathBuiltins: Builtin[] = [
     doc: 'Find *lookup-path* in the search path *search-path* (what `<nixpkgs>` does).\n\n    builtins.findFile builtins.nixPath "nixpkgs"',
     impl: (ev, args, site) => {
       const a = new Args(ev, site, "findFile", args);
-      const list = a.list(0);
-      const name = a.string(1);
-      for (const l of list) {
-        const elem = inContext(
-          ev,
-          site,
-          "while evaluating an element of the list passed to builtins.findFile",
-          () => ev.forceAttrs(l, site.env, site.pos),
-        );
-        const prefixL = elem.get("prefix");
-        const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, site.env, site.pos);
-        const pathL = elem.get("path");
-        if (pathL === undefined) {
-          throw ev.error("EvalError", "attribute 'path' missing", site.env, site.pos);
-        }
-        const pv = ev.force(pathL);
-        const entry =
-          pv instanceof NixPath
-            ? pv.path
-            : pv instanceof NixString
-              ? pv.s
-              : ev.forceString(pv, site.env, site.pos);
-        let suffix: string | undefined;
-        if (prefix === "") suffix = name;
-        else if (name === prefix) suffix = "";
-        else if (name.startsWith(prefix + "/")) suffix = name.slice(prefix.length + 1);
-        if (suffix === undefined) continue;
-        if (/^[a-z]+:\/\//.test(entry) || /^(channel|flake):/.test(entry)) continue; // fetchers: issue 4
-        const root = canonPath(entry, ev.io.cwd());
-        const candidate = suffix === "" ? root : canonPath(suffix, root);
-        if (ev.io.fileType(candidate, true) !== undefined) return new NixPath(candidate);
-      }
-      throw ev.error(
-        "ThrownError",
-        `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`,
-        site.env,
-        site.pos,
-      );
+      return findFile(ev, site, a.list(0), a.string(1));
     },
   },
 ];

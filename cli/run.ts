@@ -9,6 +9,7 @@ import { toJSON } from "../builtins/json.js";
 import { globalNames } from "../builtins/names.js";
 import { toXML } from "../builtins/xml.js";
 import { createEvaluator, evalSource, printAmbiguous, type Lazy } from "../evaluator/index.js";
+import { findFile } from "../builtins/searchpath.js";
 import { astToJson } from "../lang/json.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { parse, type Lint, type LintLevel } from "../lang/parser.js";
@@ -138,7 +139,8 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   const searchPath: { prefix: string; path: string }[] = [];
   const autoArgExprs: [string, { expr: string } | { str: string }][] = [];
   let strict = false;
-  let output: "plain" | "json" | "xml" = "plain";
+  let output: "plain" | "json" | "xml" | "raw" = "plain";
+  let findFileMode = false;
   let location = true;
   const warn = (msg: string) => out.stderr.push(`warning: ${msg}\n`);
   const settings = defaultSettings(io);
@@ -210,6 +212,13 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
         break;
       case "--read-write-mode":
       case "--readonly-mode":
+      case "--dry-run":
+        break;
+      case "--raw":
+        output = "raw";
+        break;
+      case "--find-file":
+        findFileMode = true;
         break;
       case "-I":
       case "--include":
@@ -252,17 +261,13 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       inputs.push(() => ({ text: utf8ToByteString(f), origin: { kind: "string" }, basePath: cwd }));
     } else {
       inputs.push(() => {
-        const { text, path } = readNixFile(io, f);
+        // lookupFileArg: `<name>` is looked up in the search path.
+        const arg =
+          f.length > 2 && f.startsWith("<") && f.endsWith(">") ? lookup(f.slice(1, -1)) : f;
+        const { text, path } = readNixFile(io, arg);
         return { text, origin: { kind: "file", path }, basePath: dirOf(path) };
       });
     }
-  }
-  if (parseOnly) {
-    for (const input of inputs) {
-      const { expr } = parseInput(input(), io, out, features);
-      out.stdout.push(showExprBytes(expr, "\n"));
-    }
-    return 0;
   }
   for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   const ev = createEvaluator({
@@ -277,6 +282,26 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     abortOnWarn: settings.abortOnWarn,
     traceVerbose: settings.traceVerbose,
   });
+  /** `<name>`: the search path's file (CppNix's `EvalState::findFile`). */
+  const lookup = (name: string): string => {
+    const nixPathList = ev.forceList(
+      ev.evalText("builtins.nixPath", { kind: "string" }, cwd),
+      null,
+      -1,
+    );
+    return findFile(ev, { env: null, pos: -1 }, nixPathList, utf8ToByteString(name)).path;
+  };
+  if (parseOnly) {
+    for (const input of inputs) {
+      const { expr } = parseInput(input(), io, out, features);
+      out.stdout.push(showExprBytes(expr, "\n"));
+    }
+    return 0;
+  }
+  if (findFileMode) {
+    for (const f of files) out.stdout.push(lookup(f) + "\n");
+    return 0;
+  }
   // --arg values are expressions evaluated lazily, relative to the working directory.
   const autoArgs = new Map<string, Lazy>();
   for (const [name, a] of autoArgExprs) {
@@ -297,7 +322,14 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       }
       const result = autoArgs.size === 0 ? v : ev.autoCall(autoArgs, v);
       const site = { env: null, pos: -1 };
-      if (output === "xml") {
+      if (output === "raw") {
+        // No newline, as nix-instantiate --raw.
+        out.stdout.push(
+          ev.withFrame("while generating the nix-instantiate output", null, -1, () =>
+            ev.coerceToString(ev.force(result), new Set(), null, -1, { copyToStore: true }),
+          ),
+        );
+      } else if (output === "xml") {
         out.stdout.push(toXML(ev, site, result, strict, location, new Set()));
       } else if (output === "json") {
         out.stdout.push(toJSON(ev, site, result, new Set(), strict) + "\n");

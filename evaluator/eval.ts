@@ -247,11 +247,11 @@ export class Evaluator {
   }
 
   /** Runs `f`, adding a `… while …` frame to a Nix error it throws. */
-  withFrame<T>(message: string, env: Env, offset: number, f: () => T): T {
+  withFrame<T>(message: string, env: Env | null, offset: number, f: () => T): T {
     try {
       return f();
     } catch (e) {
-      if (e instanceof NixError) e.addTrace(message, this.pos(env, offset));
+      if (e instanceof NixError) e.addTrace(message, env ? this.pos(env, offset) : undefined);
       throw e;
     }
   }

@@ -266,3 +266,46 @@ describe("inputs that must not crash", () => {
 test("the built command exists", () => {
   expect(execFileSync(process.execPath, [bin, "--version"]).toString()).toMatch(/^tsnix /);
 });
+
+describe("nix-instantiate's other output modes and file arguments", () => {
+  const haveNix = spawnSync("nix-instantiate", ["--version"]).status === 0;
+  const nix = (args: string[], cwd: string) => {
+    const r = spawnSync("nix-instantiate", args, {
+      cwd,
+      env: { PATH: process.env["PATH"], HOME: "/fake-home", NIX_REMOTE: "dummy://" },
+    });
+    return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status };
+  };
+
+  test.skipIf(!haveNix)("--find-file and <name> arguments as nix-instantiate", () => {
+    fs.mkdirSync(path.join(dir, "lib", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "lib", "sub", "x.nix"), "{ a = 1 + 1; }\n");
+    for (const args of [
+      ["--find-file", "-I", "lib=lib", "lib/sub/x.nix"],
+      ["--find-file", "-I", "lib=lib", "lib/missing.nix"],
+      ["--eval", "--strict", "-I", "lib=lib", "<lib/sub/x.nix>"],
+      ["--parse", "-I", `${dir}`, "<lib/sub/x.nix>"],
+      ["--eval", "<nowhere>"],
+      ["--eval", "--dry-run", "-E", "1"],
+    ]) {
+      const expected = nix(args, dir);
+      const ours = tsnix(["instantiate", ...args], undefined, dir);
+      expect(ours.stdout.toString(), args.join(" ")).toBe(expected.stdout);
+      expect(ours.stderr, args.join(" ")).toBe(expected.stderr);
+      expect(ours.status).toBe(expected.status);
+    }
+  });
+
+  // --raw is newer than Nix 2.8: current nix-instantiate prints coerceToString's result
+  // without a newline (nix-instantiate.cc).
+  test("--raw prints the string itself, without a newline", () => {
+    const r = tsnix(["instantiate", "--eval", "--raw", "-E", '"a${toString 1}\\n" + "b"']);
+    expect(r.stdout.toString()).toBe("a1\nb");
+    const set = tsnix(["instantiate", "--eval", "--raw", "-E", '{ __toString = s: "x"; }']);
+    expect(set.stdout.toString()).toBe("x");
+    const list = tsnix(["instantiate", "--eval", "--raw", "-E", "[ 1 ]"]);
+    expect(list.status).toBe(1);
+    expect(list.stderr).toContain("… while generating the nix-instantiate output");
+    expect(list.stderr).toContain("error: cannot coerce a list to a string: [ 1 ]");
+  });
+});
