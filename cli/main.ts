@@ -41,7 +41,7 @@ function runGuarded(argv: string[]): RunResult {
 function runInBigStack(argv: string[]): void {
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { argv, stdin: stdinRead() },
-    resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 1024 },
+    resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
     stdin: false,
   });
   worker.on("message", (result: RunResult) => write(result));

@@ -466,95 +466,111 @@ export class Evaluator {
   // --- evaluation ----------------------------------------------------------------------------
 
   eval(e: Expr, env: Env): Value {
-    switch (e.kind) {
-      case "Var": {
-        if (e.fromWith) return this.force(this.lookupWith(e.name, e.level!, env, e.pos));
-        const l = this.lookupVar(e.level!, e.displ!, env);
-        return l instanceof Thunk ? this.force(l) : l;
-      }
-      case "Int":
-      case "String":
-        return e.value;
-      case "Float":
-        return new NixFloat(e.value);
-      case "Path":
-        return new NixPath(e.value);
-      case "Select":
-        return this.evalSelect(e, env);
-      case "OpHasAttr": {
-        let v = this.eval(e.subject, env);
-        for (const name of e.path) {
-          if (!(v instanceof Attrs)) return false;
-          const l = v.get(this.attrName(name, env));
-          if (l === undefined) return false;
-          v = this.force(l);
+    // Tail positions (the branches of `if`, the bodies of `let`, `with` and `assert`) loop
+    // instead of recursing: fewer JS frames per Nix call, so deeper recursion fits the stack.
+    for (;;) {
+      switch (e.kind) {
+        case "Var": {
+          if (e.fromWith) return this.force(this.lookupWith(e.name, e.level!, env, e.pos));
+          const l = this.lookupVar(e.level!, e.displ!, env);
+          return l instanceof Thunk ? this.force(l) : l;
         }
-        return true;
-      }
-      case "Attrs":
-        return this.evalAttrs(e, env);
-      case "List":
-        return e.elems.map((x) => this.thunk(x, env));
-      case "Lambda":
-        return new Lambda(e, env);
-      case "Call": {
-        const fn = this.eval(e.fn, env);
-        const args = e.args.map((a) => this.thunk(a, env));
-        return this.callFunction(fn, args, env, e.pos);
-      }
-      case "Let": {
-        const newEnv = this.bindRecursive(e.attrs, env);
-        return this.eval(e.body, newEnv);
-      }
-      case "With": {
-        const attrs = this.thunk(e.attrs, env);
-        return this.eval(e.body, new Env(env, [attrs], env.source, true));
-      }
-      case "If": {
-        const cond = this.withFrame("while evaluating a branch condition", env, e.pos, () =>
-          this.forceBool(this.eval(e.cond, env), env, e.pos),
-        );
-        return this.eval(cond ? e.then : e.else, env);
-      }
-      case "Assert": {
-        const ok = this.withFrame(
-          "while evaluating the condition of the assertion",
-          env,
-          e.pos,
-          () => this.forceBool(this.eval(e.cond, env), env, e.pos),
-        );
-        if (!ok) {
-          const text = showExpr(e.cond);
-          const cond = e.cond;
-          if (cond.kind === "BinOp" && cond.op === "==") {
-            // Explain the difference, as CppNix's assertEqValues does.
-            this.withFrame(
-              `while evaluating the condition of the assertion '${text}'`,
-              env,
-              e.pos,
-              () =>
-                this.assertEquals(
-                  this.eval(cond.left, env),
-                  this.eval(cond.right, env),
-                  env,
-                  cond.pos,
-                ),
-            );
+        case "Int":
+        case "String":
+          return e.value;
+        case "Float":
+          return new NixFloat(e.value);
+        case "Path":
+          return new NixPath(e.value);
+        case "Select":
+          return this.evalSelect(e, env);
+        case "OpHasAttr": {
+          let v = this.eval(e.subject, env);
+          for (const name of e.path) {
+            if (!(v instanceof Attrs)) return false;
+            const l = v.get(this.attrName(name, env));
+            if (l === undefined) return false;
+            v = this.force(l);
           }
-          throw this.error("AssertionError", `assertion '${text}' failed`, env, e.pos);
+          return true;
         }
-        return this.eval(e.body, env);
+        case "Attrs":
+          return this.evalAttrs(e, env);
+        case "List":
+          return e.elems.map((x) => this.thunk(x, env));
+        case "Lambda":
+          return new Lambda(e, env);
+        case "Call": {
+          const fn = this.eval(e.fn, env);
+          const args = e.args.map((a) => this.thunk(a, env));
+          return this.callFunction(fn, args, env, e.pos);
+        }
+        case "Let": {
+          env = this.bindRecursive(e.attrs, env);
+          e = e.body;
+          continue;
+        }
+        case "With": {
+          const attrs = this.thunk(e.attrs, env);
+          env = new Env(env, [attrs], env.source, true);
+          e = e.body;
+          continue;
+        }
+        case "If": {
+          let cond: boolean;
+          try {
+            cond = this.forceBool(this.eval(e.cond, env), env, e.pos);
+          } catch (err) {
+            if (err instanceof NixError) {
+              err.addTrace("while evaluating a branch condition", this.pos(env, e.pos));
+            }
+            throw err;
+          }
+          e = cond ? e.then : e.else;
+          continue;
+        }
+        case "Assert": {
+          const a = e;
+          const ok = this.withFrame(
+            "while evaluating the condition of the assertion",
+            env,
+            a.pos,
+            () => this.forceBool(this.eval(a.cond, env), env, a.pos),
+          );
+          if (!ok) {
+            const text = showExpr(a.cond);
+            const cond = a.cond;
+            if (cond.kind === "BinOp" && cond.op === "==") {
+              // Explain the difference, as CppNix's assertEqValues does.
+              this.withFrame(
+                `while evaluating the condition of the assertion '${text}'`,
+                env,
+                a.pos,
+                () =>
+                  this.assertEquals(
+                    this.eval(cond.left, env),
+                    this.eval(cond.right, env),
+                    env,
+                    cond.pos,
+                  ),
+              );
+            }
+            throw this.error("AssertionError", `assertion '${text}' failed`, env, a.pos);
+          }
+          e = a.body;
+          continue;
+        }
+        case "OpNot":
+          return !this.forceBool(this.eval(e.expr, env), env, e.start);
+        case "BinOp":
+          return this.evalBinOp(e, env);
+        case "ConcatStrings":
+          return this.evalConcat(e.forceString, e.parts, env, e.pos);
+        case "Pos":
+          return this.posAttrs({ source: env.source, offset: e.pos });
+        case "InheritFrom":
+          return this.force(env.values[e.displacement]!);
       }
-      case "OpNot":
-        return !this.forceBool(this.eval(e.expr, env), env, e.start);
-      case "BinOp":
-        return this.evalBinOp(e, env);
-      case "ConcatStrings":
-        return this.evalConcat(e.forceString, e.parts, env, e.pos);
-      case "Pos":
-        return this.posAttrs({ source: env.source, offset: e.pos });
-      case "InheritFrom":
-        return this.force(env.values[e.displacement]!);
     }
   }
 
