@@ -82,6 +82,9 @@ export class Evaluator {
   showValue: (v: Value) => string;
   readonly io: EvalIO;
   private readonly options: EvaluatorOptions;
+  /** The positions of an attribute set expression's static attributes (see evalAttrs). */
+  private readonly staticPositions = new WeakMap<Expr, Map<string, AttrPosition>>();
+
   /** `import` evaluates a file once: its value, by resolved path. */
   private readonly fileCache = new Map<string, Value>();
 
@@ -642,8 +645,16 @@ export class Evaluator {
 
   private evalAttrs(e: Extract<Expr, { kind: "Attrs" }>, env: Env): Attrs {
     const map = new Map<string, Lazy>();
-    const positions = new Map<string, AttrPosition>();
-    for (const [name, def] of e.attrs) positions.set(name, { source: env.source, offset: def.pos });
+    // The positions of the static attributes are the same on every evaluation of `e` (which
+    // belongs to one source): computed once and shared, copied only to add dynamic ones.
+    let positions = this.staticPositions.get(e);
+    if (positions === undefined) {
+      positions = new Map<string, AttrPosition>();
+      for (const [name, def] of e.attrs)
+        positions.set(name, { source: env.source, offset: def.pos });
+      this.staticPositions.set(e, positions);
+    }
+    if (e.dynamicAttrs.length > 0) positions = new Map(positions);
     let dynEnv = env;
     if (e.recursive) {
       const newEnv = this.bindRecursive(e, env, e.attrs.has("__overrides"));
