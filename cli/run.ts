@@ -39,6 +39,8 @@ const USAGE = `Usage: tsnix COMMAND [OPTIONS...]
 Commands:
   instantiate [--parse | --eval] [-E EXPR | FILE... | -]
                  evaluate Nix expressions like nix-instantiate (--parse prints the AST)
+  eval [-E EXPR | FILE... | -] [--strict] [--json | --xml | --raw] [-A ATTRPATH]...
+                 the short form of instantiate --eval
   parse FILE|- [--json]
                  print the AST of a file, as nix-instantiate --parse does or as JSON
   --version      print the version
@@ -62,6 +64,9 @@ function dispatch(argv: string[], io: HostIO, out: Output): number {
   switch (command) {
     case "instantiate":
       return instantiate(rest, io, out);
+    case "eval":
+      // The short form: `tsnix eval ARGS` is `tsnix instantiate --eval ARGS`.
+      return instantiate(["--eval", ...rest], io, out);
     case "parse":
       return parseCommand(rest, io, out);
     case "--version":

@@ -309,3 +309,9 @@ describe("nix-instantiate's other output modes and file arguments", () => {
     expect(list.stderr).toContain("error: cannot coerce a list to a string: [ 1 ]");
   });
 });
+
+test("tsnix eval is instantiate --eval", () => {
+  const r = tsnix(["eval", "--strict", "-E", "{ a = [ (1 + 1) ]; }"]);
+  expect(r.stdout.toString()).toBe("{ a = [ 2 ]; }\n");
+  expect(tsnix(["eval", "--json", "-E", "[ true ]"]).stdout.toString()).toBe("[true]\n");
+});
