@@ -5,7 +5,8 @@
  * (default `/etc/xdg`), the first taking precedence), then `$NIX_CONFIG`. Lines are
  * `name = value` with `#` comments, `include FILE` and `!include FILE`; `extra-NAME` appends to a
  * list setting; in each file the experimental-feature settings apply first. tsnix acts on the
- * settings that concern evaluation and accepts every other setting CppNix has; an unknown name
+ * settings that concern evaluation, refuses `pure-eval`/`restrict-eval` (not implemented yet)
+ * rather than ignore them, and accepts every other setting CppNix has; an unknown name
  * is the warning `unknown setting 'NAME'`.
  */
 
@@ -168,6 +169,10 @@ export function setSetting(
     }
     settings.lints.set(name, value);
     return true;
+  }
+  if ((name === "pure-eval" || name === "restrict-eval") && parseBool(name, value)) {
+    // Accepting these and evaluating impurely would be wrong; refuse until they exist.
+    throw new NixError("UsageError", `tsnix does not implement the setting '${name}' yet`);
   }
   if (otherSettingNames.has(base)) return true;
   settings.unknown.push(name);

@@ -157,3 +157,12 @@ test("parseNixPath splits at colons outside URLs", () => {
     "/c",
   ]);
 });
+
+test("pure-eval and restrict-eval are refused when true, not silently ignored", () => {
+  const r = tsnix(["--option", "pure-eval", "true", "--eval", "-E", "1"]);
+  expect(r.exitCode).toBe(1);
+  expect(lastErrorLine(r.stderr)).toBe(
+    "error: tsnix does not implement the setting 'pure-eval' yet",
+  );
+  expect(tsnix(["--eval", "-E", "1"], { NIX_CONFIG: "restrict-eval = false" }).stdout).toBe("1\n");
+});
