@@ -28,6 +28,15 @@ export function inContext<T>(ev: Evaluator, site: CallSite, context: string, f: 
   }
 }
 
+/** `set.name`, or CppNix's `attribute 'NAME' missing` at the call site. */
+export function requireAttr(ev: Evaluator, site: CallSite, set: Attrs, name: string): Lazy {
+  const l = set.get(name);
+  if (l === undefined) {
+    throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
+  }
+  return l;
+}
+
 export class Args {
   constructor(
     private readonly ev: Evaluator,

@@ -7,7 +7,7 @@
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
 import { Attrs, type Lazy, type Value } from "../evaluator/value.js";
-import { Args, inContext } from "./args.js";
+import { Args, inContext, requireAttr } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 function def(
@@ -61,10 +61,7 @@ export const attrsBuiltins: Builtin[] = [
     '`getAttr s set` is `set.${s}`.\n\n    builtins.getAttr "x" { x = 1; }',
     (a, ev, site) => {
       const name = a.string(0);
-      const v = a.attrs(1).get(name);
-      if (v === undefined)
-        throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
-      return ev.force(v);
+      return ev.force(requireAttr(ev, site, a.attrs(1), name));
     },
   ),
   def(
@@ -120,9 +117,7 @@ export const attrsBuiltins: Builtin[] = [
           "while evaluating an element of the list passed to builtins.listToAttrs",
           () => ev.forceAttrs(l, site.env, site.pos),
         );
-        const nameL = item.get("name");
-        if (nameL === undefined)
-          throw ev.error("EvalError", "attribute 'name' missing", site.env, site.pos);
+        const nameL = requireAttr(ev, site, item, "name");
         const name = inContext(
           ev,
           site,
@@ -130,10 +125,7 @@ export const attrsBuiltins: Builtin[] = [
           () => ev.forceString(nameL, site.env, site.pos),
         );
         if (map.has(name)) continue;
-        const value = item.get("value");
-        if (value === undefined)
-          throw ev.error("EvalError", "attribute 'value' missing", site.env, site.pos);
-        map.set(name, value);
+        map.set(name, requireAttr(ev, site, item, "value"));
       }
       return new Attrs(map);
     },

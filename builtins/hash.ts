@@ -19,7 +19,7 @@ import {
   parseHashAlgorithm,
   type HashAlgorithm,
 } from "../store/hash.js";
-import { Args, inContext } from "./args.js";
+import { Args, inContext, requireAttr } from "./args.js";
 import { coerceToPath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
 
@@ -90,15 +90,10 @@ export const hashBuiltins: Builtin[] = [
     doc: 'The hash `hash` (with algorithm `hashAlgo`, which may be omitted when `hash` is SRI or `algo:body`) written in `toHashFormat`: `"base16"`, `"nix32"`, `"base64"` or `"sri"`.\n\n    builtins.convertHash { hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; toHashFormat = "nix32"; }',
     impl: (ev, args: Lazy[], site) => {
       const input = new Args(ev, site, "convertHash", args).attrs(0);
-      const field = (name: string): Lazy => {
-        const l = input.get(name);
-        if (l === undefined) {
-          throw inContext(ev, site, `while locating the attribute '${name}'`, () => {
-            throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
-          });
-        }
-        return l;
-      };
+      const field = (name: string): Lazy =>
+        inContext(ev, site, `while locating the attribute '${name}'`, () =>
+          requireAttr(ev, site, input, name),
+        );
       const str = (name: string, l: Lazy) =>
         inContext(ev, site, `while evaluating the attribute '${name}'`, () =>
           ev.forceStringNoContext(l, site.env, site.pos),

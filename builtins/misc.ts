@@ -19,7 +19,7 @@ import {
   type Lazy,
   type Value,
 } from "../evaluator/value.js";
-import { Args, argContext, inContext } from "./args.js";
+import { Args, argContext, inContext, requireAttr } from "./args.js";
 import { byteStringToBytes, type Source } from "../lang/source.js";
 import { hash, nixBase32 } from "../store/hash.js";
 import { lessThan } from "./arithmetic.js";
@@ -166,25 +166,18 @@ export const miscBuiltins: Builtin[] = [
         "while evaluating the first argument passed to builtins.genericClosure",
         () => ev.forceAttrs(arg!, site.env, site.pos),
       );
-      const get = (name: string): Lazy => {
-        const l = attrs.get(name);
-        if (l === undefined) {
-          throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
-        }
-        return l;
-      };
       const start = inContext(
         ev,
         site,
         "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceList(get("startSet"), site.env, site.pos),
+        () => ev.forceList(requireAttr(ev, site, attrs, "startSet"), site.env, site.pos),
       );
       if (start.length === 0) return start;
       const op = inContext(
         ev,
         site,
         "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceFunction(get("operator"), site.env, site.pos),
+        () => ev.forceFunction(requireAttr(ev, site, attrs, "operator"), site.env, site.pos),
       );
       // Keys are ordered by `lessThan`, as in CppNix's `std::map` with `CompareValues` (so a
       // key of another type is an error, and identical values inside keys are equal).
@@ -194,10 +187,7 @@ export const miscBuiltins: Builtin[] = [
       while (work.length > 0) {
         const e = work.shift()!;
         const elem = ev.forceAttrs(e, site.env, site.pos);
-        const keyL = elem.get("key");
-        if (keyL === undefined)
-          throw ev.error("EvalError", "attribute 'key' missing", site.env, site.pos);
-        const key = ev.force(keyL);
+        const key = ev.force(requireAttr(ev, site, elem, "key"));
         let lo = 0;
         let hi = keys.length;
         let found = false;

@@ -7,7 +7,7 @@
 
 import { Attrs, NixPath, NixString, type Lazy } from "../evaluator/value.js";
 import { canonPath } from "../lang/path.js";
-import { Args, inContext } from "./args.js";
+import { Args, inContext, requireAttr } from "./args.js";
 import type { Evaluator } from "../evaluator/eval.js";
 import type { Builtin, CallSite } from "./registry.js";
 
@@ -25,11 +25,7 @@ export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: stri
     );
     const prefixL = elem.get("prefix");
     const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, site.env, site.pos);
-    const pathL = elem.get("path");
-    if (pathL === undefined) {
-      throw ev.error("EvalError", "attribute 'path' missing", site.env, site.pos);
-    }
-    const pv = ev.force(pathL);
+    const pv = ev.force(requireAttr(ev, site, elem, "path"));
     const entry =
       pv instanceof NixPath
         ? pv.path
