@@ -12,7 +12,7 @@
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
-import { Attrs, NixString, showType, type Lazy, type Value } from "../evaluator/value.js";
+import { nixInt, Attrs, NixString, showType, type Lazy, type Value } from "../evaluator/value.js";
 import {
   base16,
   base64,
@@ -1103,11 +1103,9 @@ function nixErrors<T>(ev: Evaluator, f: () => T): T {
   }
 }
 
+/** A `uint64_t` as CppNix's `mkInt` stores it: wrapped to int64. */
 function toNixInt(n: bigint): number | bigint {
-  const wrapped = BigInt.asIntN(64, n);
-  return wrapped >= BigInt(Number.MIN_SAFE_INTEGER) && wrapped <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(wrapped)
-    : wrapped;
+  return nixInt(BigInt.asIntN(64, n));
 }
 
 const noPos: CallSite = { env: null, pos: -1 };

@@ -13,6 +13,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import {
+  nixInt,
   Attrs,
   Lambda,
   NixFloat,
@@ -353,7 +354,7 @@ export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
     if (m![1] === undefined && m![2] === undefined) {
       const n = BigInt(m![0]);
       if (n >= -0x8000000000000000n && n <= 0x7fffffffffffffffn) {
-        return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+        return nixInt(n);
       }
       if (n > 0 && n <= 0xffffffffffffffffn) {
         throw ev.error(

@@ -8,6 +8,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import {
+  nixInt,
   Attrs,
   Lambda,
   NixFloat,
@@ -46,8 +47,7 @@ function bitOp(name: string, f: (a: bigint, b: bigint) => bigint): Builtin {
     doc: `The bitwise ${name.slice(3).toUpperCase()} of the integers *e1* and *e2*.\n\n    builtins.${name} 12 10`,
     impl: (ev, args, site) => {
       const a = new Args(ev, site, name, args);
-      const r = BigInt.asIntN(64, f(BigInt(a.int(0)), BigInt(a.int(1))));
-      return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+      return nixInt(BigInt.asIntN(64, f(BigInt(a.int(0)), BigInt(a.int(1)))));
     },
   };
 }

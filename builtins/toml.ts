@@ -10,7 +10,7 @@
 
 import { parse, TomlDate } from "smol-toml";
 import type { Evaluator } from "../evaluator/eval.js";
-import { Attrs, NixFloat, type Lazy, type Value } from "../evaluator/value.js";
+import { nixInt, Attrs, NixFloat, type Lazy, type Value } from "../evaluator/value.js";
 import { bytesToByteString, byteStringToBytes, utf8ToByteString } from "../lang/source.js";
 import { inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
@@ -43,7 +43,7 @@ function convert(ev: Evaluator, x: unknown): Value {
         "[error] toml::parse_dec_integer: too large integer: current max digits = 2^63",
       );
     }
-    return x >= -9007199254740991n && x <= 9007199254740991n ? Number(x) : x;
+    return nixInt(x);
   }
   if (x instanceof TomlDate) {
     if (!ev.experimentalFeatures.has("parse-toml-timestamps")) {

@@ -22,6 +22,7 @@ import { NixError } from "../lang/errors.js";
 import { bytesToByteString, utf8ToByteString } from "../lang/source.js";
 import type { Evaluator } from "./eval.js";
 import {
+  nixInt,
   Attrs,
   Lambda,
   NixFloat,
@@ -112,8 +113,7 @@ export function fromJS(ev: Evaluator, x: unknown): Value {
     if (x > maxInt || x < minInt) {
       throw ev.error("EvalError", `integer ${x} does not fit in 64 bits`, null);
     }
-    const n = Number(x);
-    return Number.isSafeInteger(n) ? n : x;
+    return nixInt(x);
   }
   if (typeof x === "string") return utf8ToByteString(x);
   if (

@@ -21,6 +21,7 @@ import { showPos, type Origin, type Pos, type Source } from "../lang/source.js";
 import { noIO, type EvalIO } from "./io.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
+  nixInt,
   Attrs,
   Env,
   Lambda,
@@ -887,7 +888,7 @@ export class Evaluator {
               : "dividing";
       throw this.error("EvalError", `integer overflow in ${verb} ${a} ${op} ${b}`, env, pos);
     }
-    return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+    return nixInt(r);
   }
 
   // --- function calls ------------------------------------------------------------------------

@@ -131,6 +131,11 @@ export type Value =
 
 export type Lazy = Value | Thunk;
 
+/** A 64-bit integer (already in range) in the int representation: a number while safe. */
+export function nixInt(n: bigint): number | bigint {
+  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+}
+
 /** `builtins.typeOf`'s names. */
 export type TypeName =
   "null" | "bool" | "int" | "float" | "string" | "path" | "set" | "list" | "lambda";
