@@ -23,6 +23,7 @@ import {
   type HashAlgorithm,
 } from "../store/hash.js";
 import { inContext } from "./args.js";
+import { jsonEscape } from "./json.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 // --- errors ----------------------------------------------------------------------------------
@@ -54,29 +55,11 @@ function sortedKeys<T>(m: ReadonlyMap<string, T>): string[] {
   return [...m.keys()].sort();
 }
 
-/** nlohmann's `dump()` of a JSON string. */
-function jsonString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (c === 8) out += "\\b";
-    else if (c === 12) out += "\\f";
-    else if (c === 10) out += "\\n";
-    else if (c === 13) out += "\\r";
-    else if (c === 9) out += "\\t";
-    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** `attrsToJSON(attrs).dump()` */
 function attrsToJSON(attrs: FetcherAttrs): string {
   const parts = sortedKeys(attrs).map((k) => {
     const v = attrs.get(k)!;
-    return `${jsonString(k)}:${typeof v === "string" ? jsonString(v) : String(v)}`;
+    return `${jsonEscape(k)}:${typeof v === "string" ? jsonEscape(v) : String(v)}`;
   });
   return `{${parts.join(",")}}`;
 }

@@ -86,6 +86,11 @@ function jsonString(ev: Evaluator, site: CallSite, s: string): string {
       site.pos,
     );
   }
+  return jsonEscape(s);
+}
+
+/** nlohmann's `dump()` of a (valid UTF-8) byte string: quoted, control characters escaped. */
+export function jsonEscape(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

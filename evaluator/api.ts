@@ -19,7 +19,7 @@
  */
 
 import { NixError } from "../lang/errors.js";
-import { bytesToByteString, utf8ToByteString } from "../lang/source.js";
+import { byteStringToUtf8, bytesToByteString, utf8ToByteString } from "../lang/source.js";
 import type { Evaluator } from "./eval.js";
 import {
   nixInt,
@@ -44,16 +44,8 @@ export type JSValue =
   | { [name: string]: JSValue }
   | ((...args: JSValue[]) => JSValue);
 
-const utf8Decoder = new TextDecoder();
 const maxInt = 2n ** 63n - 1n;
 const minInt = -(2n ** 63n);
-
-function byteStringToUtf8(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s;
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return utf8Decoder.decode(bytes);
-}
 
 /** Calls the Nix function `fn` (anything callable: a lambda, builtin, or `__functor` set). */
 export function call(ev: Evaluator, fn: Lazy, ...args: Lazy[]): Value {

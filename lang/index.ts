@@ -13,6 +13,7 @@ export {
   Source,
   bytesToByteString,
   byteStringToBytes,
+  byteStringToUtf8,
   utf8ToByteString,
   type Origin,
   type Pos,

@@ -147,6 +147,14 @@ export function byteStringToBytes(s: string): Uint8Array {
 }
 
 const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** A byte string read as UTF-8, as a JS (UTF-16) string: the inverse of `utf8ToByteString`. */
+export function byteStringToUtf8(s: string): string {
+  // Pure ASCII is already the same string.
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return utf8Decoder.decode(byteStringToBytes(s));
+}
 
 /** A JS (UTF-16) string, such as a command-line argument, as the byte string of its UTF-8. */
 export function utf8ToByteString(s: string): string {
