@@ -1,6 +1,7 @@
 /**
- * String context introspection (the pure part; issue 4 adds the builtins that create context):
- * `hasContext`, `unsafeDiscardStringContext`, `getContext`. Context elements are kept as CppNix
+ * String context: `hasContext`, `getContext`, `appendContext` (the inverse of `getContext`),
+ * `unsafeDiscardStringContext`, and `unsafeDiscardOutputDependency`/`addDrvOutputDependencies`
+ * (turning `=drv` into a plain `.drv` dependency and back). Context elements are kept as CppNix
  * writes them: `/nix/store/…` (a path), `=/nix/store/….drv` (a derivation and all its outputs,
  * deep), `!out!/nix/store/….drv` (one built output). `getContext` groups them by store path:
  * `{ path = true; }`, `{ allOutputs = true; }`, `{ outputs = [ … ]; }` (outputs sorted, as
@@ -8,8 +9,23 @@
  */
 
 import { Attrs, NixString, type Lazy } from "../evaluator/value.js";
-import { inContext } from "./args.js";
-import type { Builtin } from "./registry.js";
+import type { Evaluator } from "../evaluator/eval.js";
+import { argContext, inContext } from "./args.js";
+import type { Builtin, CallSite } from "./registry.js";
+
+/** CppNix's `coerceToString` of an argument (paths are copied), with its context. */
+function coerce(
+  ev: Evaluator,
+  site: CallSite,
+  l: Lazy,
+  frame: string,
+): { s: string; context: Set<string> } {
+  const context = new Set<string>();
+  const s = inContext(ev, site, frame, () =>
+    ev.coerceToString(ev.force(l), context, site.env, site.pos, { copyToStore: true }),
+  );
+  return { s, context };
+}
 
 export const contextBuiltins: Builtin[] = [
   {
@@ -35,12 +51,140 @@ export const contextBuiltins: Builtin[] = [
     arity: 1,
     doc: "The string *s* without its context.\n\n    builtins.unsafeDiscardStringContext s",
     impl: (ev, [s], site) =>
-      inContext(
+      coerce(
         ev,
         site,
+        s!,
         "while evaluating the argument passed to builtins.unsafeDiscardStringContext",
-        () => ev.forceString(s!, site.env, site.pos),
-      ),
+      ).s,
+  },
+  {
+    name: "unsafeDiscardOutputDependency",
+    arity: 1,
+    doc: "*s* with every `=drv` (all outputs, deep) context element made a plain dependency on the `.drv` file. The opposite of `addDrvOutputDependencies`.\n\n    builtins.unsafeDiscardOutputDependency drv.drvPath",
+    impl: (ev, [a], site) => {
+      const { s, context } = coerce(
+        ev,
+        site,
+        a!,
+        "while evaluating the argument passed to builtins.unsafeDiscardOutputDependency",
+      );
+      const out = new Set([...context].map((c) => (c.startsWith("=") ? c.slice(1) : c)));
+      return out.size === 0 ? s : new NixString(s, out);
+    },
+  },
+  {
+    name: "addDrvOutputDependencies",
+    arity: 1,
+    doc: "*s*, whose context must be one `.drv` path, with that context turned into a dependency on all outputs of the derivation (deep). The opposite of `unsafeDiscardOutputDependency`.\n\n    builtins.addDrvOutputDependencies (builtins.unsafeDiscardOutputDependency drv.drvPath)",
+    impl: (ev, [a], site) => {
+      const { s, context } = coerce(
+        ev,
+        site,
+        a!,
+        "while evaluating the argument passed to builtins.addDrvOutputDependencies",
+      );
+      if (context.size !== 1) {
+        throw ev.error(
+          "EvalError",
+          `context of string '${s}' must have exactly one element, but has ${context.size}`,
+          site.env,
+          site.pos,
+        );
+      }
+      const c = [...context][0]!;
+      if (c.startsWith("!")) {
+        const output = c.slice(1, c.indexOf("!", 1));
+        throw ev.error(
+          "EvalError",
+          `\`addDrvOutputDependencies\` can only act on derivations, not on a derivation output such as '${output}'`,
+          site.env,
+          site.pos,
+        );
+      }
+      if (!c.startsWith("=") && !c.endsWith(".drv")) {
+        throw ev.error("EvalError", `path '${c}' is not a derivation`, site.env, site.pos);
+      }
+      return new NixString(s, new Set([c.startsWith("=") ? c : "=" + c]));
+    },
+  },
+  {
+    name: "appendContext",
+    arity: 2,
+    doc: '*s* with the context described by *ctx* added, in the form `getContext` returns.\n\n    builtins.appendContext "" { "/nix/store/…-x.drv" = { outputs = [ "out" ]; }; }',
+    impl: (ev, [a, b], site) => {
+      const v = inContext(ev, site, argContext(0, "appendContext"), () => {
+        const v = ev.force(a!);
+        ev.forceString(v, site.env, site.pos);
+        return v;
+      });
+      const s = v instanceof NixString ? v.s : (v as string);
+      const context = new Set(v instanceof NixString ? v.context : []);
+      const attrs = inContext(ev, site, argContext(1, "appendContext"), () =>
+        ev.forceAttrs(b!, site.env, site.pos),
+      );
+      const frame = (what: string) => (f: () => boolean) =>
+        inContext(ev, site, `while evaluating the \`${what}\` attribute of a string context`, f);
+      for (const name of attrs.names()) {
+        if (!ev.store.isStorePath(name)) {
+          throw ev.error(
+            "EvalError",
+            `context key '${name}' is not a store path`,
+            site.env,
+            site.pos,
+          );
+        }
+        if (!ev.store.readOnly && !ev.store.isKnown(name)) {
+          throw ev.error("EvalError", `path '${name}' is not valid`, site.env, site.pos);
+        }
+        const info = inContext(ev, site, "while evaluating the value of a string context", () =>
+          ev.forceAttrs(attrs.get(name)!, site.env, site.pos),
+        );
+        const path = info.get("path");
+        if (path !== undefined && frame("path")(() => ev.forceBool(path, site.env, site.pos))) {
+          context.add(name);
+        }
+        const all = info.get("allOutputs");
+        if (all !== undefined && frame("allOutputs")(() => ev.forceBool(all, site.env, site.pos))) {
+          if (!name.endsWith(".drv")) {
+            throw ev.error(
+              "EvalError",
+              `tried to add all-outputs context of ${name}, which is not a derivation, to a string`,
+              site.env,
+              site.pos,
+            );
+          }
+          context.add("=" + name);
+        }
+        const outputs = info.get("outputs");
+        if (outputs !== undefined) {
+          const list = inContext(
+            ev,
+            site,
+            "while evaluating the `outputs` attribute of a string context",
+            () => ev.forceList(outputs, site.env, site.pos),
+          );
+          if (list.length > 0 && !name.endsWith(".drv")) {
+            throw ev.error(
+              "EvalError",
+              `tried to add derivation output context of ${name}, which is not a derivation, to a string`,
+              site.env,
+              site.pos,
+            );
+          }
+          for (const o of list) {
+            const output = inContext(
+              ev,
+              site,
+              "while evaluating an output name within a string context",
+              () => ev.forceStringNoContext(o, site.env, site.pos),
+            );
+            context.add(`!${output}!${name}`);
+          }
+        }
+      }
+      return context.size === 0 ? s : new NixString(s, context);
+    },
   },
   {
     name: "getContext",

@@ -15,8 +15,19 @@ import type { Builtin, CallSite } from "./registry.js";
  * CppNix's `coerceToPath`: a path, or what a set's `__toString` or `outPath` gives, or a string
  * that is an absolute path (canonicalised).
  */
-export function coerceToPath(ev: Evaluator, site: CallSite, l: Lazy, context: string): string {
-  return inContext(ev, site, context, () => {
+export function coerceToPath(ev: Evaluator, site: CallSite, l: Lazy, frame: string): string {
+  return coerceToPathWithContext(ev, site, l, frame, new Set());
+}
+
+/** `coerceToPath`, adding the context of a string to `context`. */
+export function coerceToPathWithContext(
+  ev: Evaluator,
+  site: CallSite,
+  l: Lazy,
+  frame: string,
+  context: Set<string>,
+): string {
+  return inContext(ev, site, frame, () => {
     let v = ev.force(l);
     while (v instanceof Attrs) {
       const toString = v.get("__toString");
@@ -28,6 +39,7 @@ export function coerceToPath(ev: Evaluator, site: CallSite, l: Lazy, context: st
     }
     if (v instanceof NixPath) return v.path;
     const s = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+    if (v instanceof NixString) for (const c of v.context) context.add(c);
     if (s === undefined) {
       throw ev.error(
         "TypeError",
@@ -48,7 +60,20 @@ export function coerceToPath(ev: Evaluator, site: CallSite, l: Lazy, context: st
   });
 }
 
-const realisePath = coerceToPath;
+/**
+ * CppNix's `realisePath`: a path to read. The store paths in a string's context must be valid,
+ * and derivation outputs are built first (import from derivation).
+ */
+function realisePath(ev: Evaluator, site: CallSite, l: Lazy, frame: string): string {
+  const context = new Set<string>();
+  const path = coerceToPathWithContext(ev, site, l, frame, context);
+  if (context.size > 0) {
+    inContext(ev, site, `while realising the context of path '${path}'`, () =>
+      ev.storeOp(site.env, site.pos, () => ev.store.realiseContext(context)),
+    );
+  }
+  return path;
+}
 
 function missing(ev: Evaluator, site: CallSite, path: string): never {
   throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
@@ -59,7 +84,7 @@ function missing(ev: Evaluator, site: CallSite, path: string): never {
  * `SourcePath::resolveSymlinks` does (within the evaluator's view of the file system, so a
  * path keeps its spelling where no symlink is crossed).
  */
-function resolveSymlinks(ev: Evaluator, path: string): string {
+export function resolveSymlinks(ev: Evaluator, path: string): string {
   let todo = path.split("/").filter((c) => c !== "");
   let done = "";
   for (let followed = 0; todo.length > 0;) {

@@ -221,7 +221,12 @@ export const miscBuiltins: Builtin[] = [
     doc: "The version of Nix tsnix follows.",
     impl: () => NIX_VERSION,
   },
-  { name: "storeDir", arity: 0, doc: "The logical store directory.", impl: () => "/nix/store" },
+  {
+    name: "storeDir",
+    arity: 0,
+    doc: "The logical store directory.",
+    impl: (ev) => ev.store.storeDir,
+  },
   {
     name: "currentSystem",
     arity: 0,

@@ -9,6 +9,7 @@
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
+import { Thunk } from "../evaluator/thunk.js";
 import { Attrs, PrimOp, type Env, type Lazy, type Value } from "../evaluator/value.js";
 import { experimentalBuiltins, featureEnabled, plainGlobals, underscoreGlobals } from "./names.js";
 
@@ -19,6 +20,11 @@ export interface Builtin {
   /** Markdown, with an example; shown by the REPL's `:doc`. */
   readonly doc: string;
   readonly impl: (ev: Evaluator, args: Lazy[], site: CallSite) => Value;
+  /**
+   * A constant computed after every builtin is in scope (it is Nix code that uses them, such
+   * as `derivation`), then at once, as CppNix does at start-up.
+   */
+  readonly afterInstall?: boolean;
 }
 
 /** Where a builtin was called: its errors are reported there. */
@@ -31,6 +37,7 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
   const byName = new Map(builtins.map((b) => [b.name, b]));
   const plain = new Set<string>(plainGlobals);
   const set = new Map<string, Lazy>();
+  const late: Lazy[] = [];
   const all = [...new Set<string>([...plainGlobals, ...underscoreGlobals, ...byName.keys()])];
   for (const name of all) {
     if (name === "builtins") continue;
@@ -42,6 +49,10 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
       value = new PrimOp(name, 1, (_args, env, pos) => {
         throw ev.error("EvalError", `tsnix does not implement builtins.${name} yet`, env, pos);
       });
+    } else if (b.arity === 0 && b.afterInstall) {
+      const init = new PrimOp(name, 1, () => b.impl(ev, [], { env: null, pos: -1 }));
+      value = new Thunk(null, null, init, null);
+      late.push(value);
     } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
     else value = new PrimOp(name, b.arity, (args, env, pos) => b.impl(ev, args, { env, pos }));
     set.set(name, value);
@@ -50,4 +61,5 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
   const builtinsSet = new Attrs(set);
   set.set("builtins", builtinsSet);
   ev.defineGlobal("builtins", builtinsSet);
+  for (const l of late) ev.force(l);
 }

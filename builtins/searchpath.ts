@@ -9,6 +9,7 @@ import { Attrs, NixPath, NixString, type Lazy } from "../evaluator/value.js";
 import { canonPath } from "../lang/path.js";
 import { Args, inContext, requireAttr } from "./args.js";
 import type { Evaluator } from "../evaluator/eval.js";
+import { corepkgsDir } from "../evaluator/corepkgs.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 /**
@@ -42,6 +43,8 @@ export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: stri
     const candidate = suffix === "" ? root : canonPath(suffix, root);
     if (ev.io.fileType(candidate, true) !== undefined) return new NixPath(candidate);
   }
+  // The files Nix ships (`<nix/fetchurl.nix>`), unless the search path had a `nix` of its own.
+  if (name.startsWith("nix/")) return new NixPath(corepkgsDir + name.slice(3));
   throw ev.error(
     "ThrownError",
     `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`,

@@ -25,6 +25,9 @@ export interface Settings {
   lints: Map<string, string>;
   /** Names set but unknown, for the warning at the end. */
   unknown: string[];
+  /** The `store` setting (`--store`): where store objects physically go. */
+  store: string | undefined;
+  allowImportFromDerivation: boolean;
 }
 
 export function defaultSettings(io: HostIO): Settings {
@@ -38,6 +41,8 @@ export function defaultSettings(io: HostIO): Settings {
     nixPath: undefined,
     lints: new Map(),
     unknown: [],
+    store: io.env("TSNIX_STORE") || undefined,
+    allowImportFromDerivation: true,
   };
 }
 
@@ -154,6 +159,12 @@ export function setSetting(
       return true;
     case "trace-verbose":
       settings.traceVerbose = parseBool(name, value);
+      return true;
+    case "store":
+      settings.store = value;
+      return true;
+    case "allow-import-from-derivation":
+      settings.allowImportFromDerivation = parseBool(name, value);
       return true;
     case "max-call-depth": {
       if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) {

@@ -6,6 +6,9 @@
 
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as zlib from "node:zlib";
 
 import type { EvalIO, FileType } from "../evaluator/io.js";
 
@@ -14,6 +17,38 @@ export interface HostIO extends EvalIO {
   /** An absolute path for a command-line argument. */
   resolvePath(p: string): string;
   readStdin(): string;
+}
+
+/**
+ * Downloads for the fetchers: `file://` from disk, anything else with curl (synchronously, as
+ * evaluation is; no curl, no download).
+ */
+function fetchURL(url: string): Uint8Array {
+  const u = Buffer.from(url, "latin1").toString("utf8");
+  if (u.startsWith("file://")) return fs.readFileSync(fileURLToPath(u));
+  const r = spawnSync("curl", ["--fail", "--silent", "--show-error", "--location", u], {
+    maxBuffer: 1 << 30,
+  });
+  if (r.error) throw new Error(`cannot run curl: ${r.error.message}`);
+  if (r.status !== 0)
+    throw new Error(r.stderr.toString("utf8").trim() || `curl exited with ${r.status}`);
+  return r.stdout;
+}
+
+/** gzip (zlib), bzip2 and xz (their commands); anything else is returned as it is. */
+function decompress(data: Uint8Array): Uint8Array {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (b[0] === 0x1f && b[1] === 0x8b) return zlib.gunzipSync(b);
+  const tool =
+    b.subarray(0, 3).toString("latin1") === "BZh"
+      ? "bzip2"
+      : b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))
+        ? "xz"
+        : undefined;
+  if (tool === undefined) return data;
+  const r = spawnSync(tool, ["-dc"], { input: b, maxBuffer: 1 << 30 });
+  if (r.error || r.status !== 0) throw new Error(`cannot decompress with ${tool}`);
+  return r.stdout;
 }
 
 let stdinCache: string | undefined;
@@ -83,7 +118,16 @@ export const nodeHost: HostIO = {
       .readdirSync(fsPath(path), { withFileTypes: true, encoding: "buffer" })
       .map((d) => [d.name.toString("latin1"), typeOfStats(d)] as [string, FileType]);
   },
+  isExecutable(path) {
+    try {
+      return (fs.lstatSync(fsPath(path)).mode & 0o100) !== 0;
+    } catch {
+      return false;
+    }
+  },
   readFile: (path) => fs.readFileSync(fsPath(path)).toString("latin1"),
   now: () => Math.floor(Date.now() / 1000),
+  fetchURL,
+  decompress,
   readStdin: () => (stdinCache ??= fs.readFileSync(0).toString("latin1")),
 };

@@ -17,7 +17,14 @@ import { showExpr, showExprBytes } from "../lang/printer.js";
 import { checkScopes } from "../lang/scope.js";
 import type { Origin } from "../lang/source.js";
 import { utf8ToByteString } from "../lang/source.js";
-import { defaultSettings, loadConfig, nixPath, setSetting } from "./config.js";
+import { defaultSettings, loadConfig, nixPath, setSetting, type Settings } from "./config.js";
+import { EvalStore } from "../evaluator/eval-store.js";
+import type { Evaluator } from "../evaluator/eval.js";
+import { Attrs, NixString, type Value } from "../evaluator/value.js";
+import type { Derivation } from "../store/derivation.js";
+import { LocalStore, openStore } from "../store/local-store.js";
+import { MemoryStore, RecordRealizer } from "../store/store.js";
+import * as fs from "node:fs";
 import type { HostIO } from "./host.js";
 
 export interface RunResult {
@@ -147,6 +154,8 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   let output: "plain" | "json" | "xml" | "raw" = "plain";
   let findFileMode = false;
   let location = true;
+  let readOnly = false;
+  let gcRoot: string | undefined;
   const warn = (msg: string) => out.stderr.push(`warning: ${msg}\n`);
   const settings = defaultSettings(io);
   loadConfig(io, settings, warn);
@@ -215,9 +224,20 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       case "--no-location":
         location = false;
         break;
-      case "--read-write-mode":
       case "--readonly-mode":
+        readOnly = true;
+        break;
+      case "--read-write-mode":
+        readOnly = false;
+        break;
+      case "--add-root":
+        gcRoot = value();
+        break;
+      case "--indirect":
       case "--dry-run":
+        break;
+      case "--store":
+        setSetting(settings, "store", value(), warn);
         break;
       case "--raw":
         output = "raw";
@@ -276,6 +296,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   }
   for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   const ev = createEvaluator({
+    store: openEvalStore(settings, readOnly, warn),
     maxCallDepth: settings.maxCallDepth,
     searchPath,
     io,
@@ -313,17 +334,30 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     autoArgs.set(name, "str" in a ? a.str : ev.lazyText(a.expr, { kind: "string" }, cwd));
   }
   if (attrPaths.length === 0) attrPaths.push("");
+  let rootNr = 0;
   for (const input of inputs) {
     const { text, origin, basePath } = input();
     const root = evalSource(ev, text, origin, basePath);
     for (const attrPath of attrPaths) {
       const v = ev.force(ev.findAlongAttrPath(attrPath, autoArgs, root));
       if (!evalOnly) {
-        // Evaluation has succeeded; turning its derivations into .drv files is issue 4.
-        throw new NixError(
-          "EvalError",
-          "tsnix cannot instantiate derivations yet; use --parse or --eval (see issue 4)",
-        );
+        for (const drv of getDerivations(ev, v, autoArgs)) {
+          const { drvPath, outputName } = drvInfo(ev, drv);
+          let shown = drvPath;
+          if (gcRoot === undefined) {
+            if (rootNr++ === 0) {
+              warn(
+                "you did not specify '--add-root'; the result might be removed by the garbage collector",
+              );
+            }
+          } else {
+            let rootName = io.resolvePath(gcRoot);
+            if (++rootNr > 1) rootName += `-${rootNr}`;
+            shown = addRoot(ev, drvPath, rootName);
+          }
+          out.stdout.push(shown + (outputName !== "out" ? "!" + outputName : "") + "\n");
+        }
+        continue;
       }
       const result = autoArgs.size === 0 ? v : ev.autoCall(autoArgs, v);
       const site = { env: null, pos: -1 };
@@ -345,6 +379,149 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     }
   }
   return 0;
+}
+
+/** The evaluator's store from the settings (`--store`, `TSNIX_STORE`) and `--readonly-mode`. */
+function openEvalStore(
+  settings: Settings,
+  readOnly: boolean,
+  warn: (m: string) => void,
+): EvalStore {
+  let store;
+  try {
+    store = openStore(settings.store, () => new MemoryStore());
+  } catch (e) {
+    throw new NixError("UsageError", (e as Error).message);
+  }
+  const drvs = new Map<string, Derivation>();
+  return new EvalStore({
+    store,
+    readOnly,
+    allowImportFromDerivation: settings.allowImportFromDerivation,
+    realizer: new RecordRealizer((drvPath) => {
+      const d = drvs.get(drvPath);
+      return new Map([...(d?.outputs ?? [])].map(([o, out]) => [o, out.path]));
+    }),
+    log: (line) => warn(line),
+  });
+}
+
+/**
+ * CppNix's `getDerivations` (nix-instantiate, nix-env): a derivation; the derivations among the
+ * attributes of a set (sorted by name; nested sets only with `recurseForDerivations = true`);
+ * or those of a list. Each derivation once.
+ */
+function getDerivations(ev: Evaluator, v: Value, autoArgs: Map<string, Lazy>): Attrs[] {
+  const found: Attrs[] = [];
+  const done = new Set<Attrs>();
+  const isAttrPathComponent = (s: string) => /^[A-Za-z_][A-Za-z0-9_+-]*$/.test(s);
+  /** Adds `x` if it is a derivation; true if it is not (so the caller may look inside). */
+  const getDerivation = (x: Value): boolean => {
+    if (!(x instanceof Attrs) || !hasDerivationType(ev, x)) return true;
+    if (!done.has(x)) {
+      done.add(x);
+      found.push(x);
+      const name = x.get("name");
+      if (name === undefined) throw new NixError("TypeError", "derivation name missing");
+      ev.withFrame("while evaluating the 'name' attribute of a derivation", null, -1, () =>
+        ev.forceStringNoContext(name, null, -1),
+      );
+    }
+    return false;
+  };
+  const walk = (l: Lazy): void => {
+    const value = ev.withCallDepth(null, -1, () => {
+      return ev.force(ev.autoCall(autoArgs, ev.force(l)));
+    });
+    if (!getDerivation(value)) return;
+    if (value instanceof Attrs) {
+      for (const name of value.names()) {
+        if (!isAttrPathComponent(name)) continue;
+        try {
+          const child = ev.force(value.get(name)!);
+          if (getDerivation(child) && child instanceof Attrs) {
+            const r = child.get("recurseForDerivations");
+            if (
+              r !== undefined &&
+              ev.withFrame("while evaluating the attribute `recurseForDerivations`", null, -1, () =>
+                ev.forceBool(r, null, -1),
+              )
+            ) {
+              walk(child);
+            }
+          }
+        } catch (e) {
+          if (e instanceof NixError) {
+            const p = value.positions?.get(name);
+            e.addTrace(`while evaluating the attribute '${name}'`, p && p.source.pos(p.offset));
+          }
+          throw e;
+        }
+      }
+    } else if (Array.isArray(value)) {
+      for (const elem of value) if (getDerivation(ev.force(elem))) walk(elem);
+    } else {
+      throw new NixError(
+        "TypeError",
+        "expression does not evaluate to a derivation (or a set or list of those)",
+      );
+    }
+  };
+  walk(v);
+  return found;
+}
+
+/** CppNix's `EvalState::isDerivation`: `type == "derivation"`. */
+function hasDerivationType(ev: Evaluator, v: Attrs): boolean {
+  const type = v.get("type");
+  if (type === undefined) return false;
+  const t = ev.force(type);
+  return (typeof t === "string" ? t : t instanceof NixString ? t.s : "") === "derivation";
+}
+
+/** The `.drv` path and output name of a derivation value, as nix-instantiate reads them. */
+function drvInfo(ev: Evaluator, drv: Attrs): { drvPath: string; outputName: string } {
+  const d = drv.get("drvPath");
+  if (d === undefined)
+    throw new NixError("EvalError", "derivation does not contain a 'drvPath' attribute");
+  const drvPath = ev.withFrame(
+    "while evaluating the 'drvPath' attribute of a derivation",
+    null,
+    -1,
+    () => {
+      const s = ev.coerceToString(ev.force(d), new Set(), null, -1, { copyToStore: true });
+      if (!ev.store.isStorePath(s))
+        throw new NixError("EvalError", `path '${s}' is not in the Nix store`);
+      if (!s.endsWith(".drv"))
+        throw new NixError("EvalError", `path '${s}' is not a valid derivation path`);
+      return s;
+    },
+  );
+  const o = drv.get("outputName");
+  const outputName =
+    o === undefined
+      ? ""
+      : ev.withFrame("while evaluating the output name of a derivation", null, -1, () =>
+          ev.forceStringNoContext(o, null, -1),
+        );
+  if (outputName === "") {
+    throw new NixError("EvalError", `derivation '${drvPath}' lacks an 'outputName' attribute`);
+  }
+  return { drvPath, outputName };
+}
+
+/** `--add-root`: a symlink to the store object, named `rootName`; returns `rootName`. */
+function addRoot(ev: Evaluator, storePath: string, rootName: string): string {
+  const store = ev.store.store;
+  const target = store instanceof LocalStore ? store.realPath(storePath) : storePath;
+  const link = Buffer.from(rootName, "latin1");
+  try {
+    fs.unlinkSync(link);
+  } catch {
+    // there was none
+  }
+  fs.symlinkSync(Buffer.from(target, "latin1"), link);
+  return rootName;
 }
 
 function parseCommand(args: string[], io: HostIO, out: Output): number {

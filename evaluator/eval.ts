@@ -18,6 +18,9 @@ import { showExpr } from "../lang/printer.js";
 import { parse, type ParseOptions } from "../lang/parser.js";
 import { checkScopes } from "../lang/scope.js";
 import { showPos, type Origin, type Pos, type Source } from "../lang/source.js";
+import { EvalStore, isStoreError } from "./eval-store.js";
+import { MemoryStore } from "../store/store.js";
+import { corepkgsIO } from "./corepkgs.js";
 import { noIO, type EvalIO } from "./io.js";
 import { Thunk, ThunkState } from "./thunk.js";
 import {
@@ -66,6 +69,8 @@ export interface EvaluatorOptions {
   abortOnWarn?: boolean;
   /** The search path for `<…>` (`-I`, then `NIX_PATH`): `builtins.nixPath`. */
   searchPath?: readonly SearchPathEntry[];
+  /** Where created store objects go (default: a fresh in-memory store). */
+  store?: EvalStore;
 }
 
 /** One element of the search path: `prefix=path`, or just `path` (prefix ""). */
@@ -82,6 +87,8 @@ export class Evaluator {
   readonly globalValues: Lazy[] = [];
   showValue: (v: Value) => string;
   readonly io: EvalIO;
+  /** The store side of evaluation: paths of created objects, `.drv` files, copies. */
+  readonly store: EvalStore;
   private readonly options: EvaluatorOptions;
   /** The positions of an attribute set expression's static attributes (see evalAttrs). */
   private readonly staticPositions = new WeakMap<Expr, Map<string, AttrPosition>>();
@@ -122,7 +129,21 @@ export class Evaluator {
     this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.maxCallDepth = options.maxCallDepth ?? 10000;
     this.showValue = options.showValue ?? ((v) => showType(v));
-    this.io = options.io ?? noIO;
+    this.store = options.store ?? new EvalStore({ store: new MemoryStore() });
+    this.io = corepkgsIO(this.store.storeIO(options.io ?? noIO));
+  }
+
+  /**
+   * Runs a store operation, reporting its errors (bad names, unsupported files, invalid paths)
+   * as Nix errors at `pos`.
+   */
+  storeOp<T>(env: Env | null, pos: number, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (isStoreError(e)) throw this.error("EvalError", e.message, env, pos);
+      throw e;
+    }
   }
 
   /** Parses, resolves and evaluates Nix source text (a byte string) in the global scope. */
@@ -796,7 +817,7 @@ export class Evaluator {
 
   /**
    * CppNix's `coerceToString`: strings as they are, paths (copied to the store when
-   * `copyToStore`; see issue 4), `outPath`/`__toString` of sets; with `coerceMore` (as
+   * `copyToStore`, with the copy as context), `outPath`/`__toString` of sets; with `coerceMore` (as
    * `toString` does) also numbers, booleans, null and lists.
    */
   coerceToString(
@@ -813,12 +834,9 @@ export class Evaluator {
     }
     if (v instanceof NixPath) {
       if (opts.copyToStore) {
-        throw this.error(
-          "EvalError",
-          `tsnix cannot copy '${v.path}' to the store yet (issue 4)`,
-          env,
-          pos,
-        );
+        const p = this.storeOp(env, pos, () => this.store.copyPathToStore(this.io, v.path));
+        context.add(p);
+        return p;
       }
       return v.path;
     }

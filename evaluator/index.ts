@@ -21,10 +21,14 @@ import { hashBuiltins } from "../builtins/hash.js";
 import { tomlBuiltins } from "../builtins/toml.js";
 import { contextBuiltins } from "../builtins/context.js";
 import { flakeRefBuiltins } from "../builtins/flakeref.js";
+import { derivationBuiltins } from "../builtins/derivation.js";
+import { storeBuiltins } from "../builtins/store.js";
+import { fetchBuiltins } from "../builtins/fetch.js";
 import { installBuiltins, type Builtin } from "../builtins/registry.js";
 import type { Origin } from "../lang/source.js";
 import { Evaluator, type EvaluatorOptions, type SearchPathEntry } from "./eval.js";
 import type { EvalIO } from "./io.js";
+import { EvalStore } from "./eval-store.js";
 import { printAmbiguous, showValue } from "./print.js";
 import type { Value } from "./value.js";
 
@@ -56,6 +60,8 @@ export interface CreateOptions {
    * `__NAME`), and replaces a tsnix builtin of the same name.
    */
   builtins?: readonly Builtin[];
+  /** Where created store objects go, and how (default: a fresh in-memory store). */
+  store?: EvalStore;
 }
 
 /** Every builtin tsnix implements, as data (name, arity, doc, implementation). */
@@ -78,6 +84,9 @@ export const builtins: readonly Builtin[] = [
   ...tomlBuiltins,
   ...contextBuiltins,
   ...flakeRefBuiltins,
+  ...derivationBuiltins,
+  ...storeBuiltins,
+  ...fetchBuiltins,
 ];
 
 /** An evaluator with every builtin installed. */
@@ -105,6 +114,7 @@ export function evalFile(ev: Evaluator, path: string): Value {
   return ev.evalFile(path, null, -1);
 }
 
+export { EvalStore, type EvalStoreOptions } from "./eval-store.js";
 export { Evaluator, printAmbiguous, showValue, type EvalIO, type SearchPathEntry };
 export { call, fromJS, toJS, type JSValue } from "./api.js";
 export type { Builtin, CallSite } from "../builtins/registry.js";

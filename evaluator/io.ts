@@ -14,6 +14,8 @@ export interface EvalIO {
   realPath(path: string): string;
   /** The target of a symlink, or undefined if `path` is not one. */
   readLink(path: string): string | undefined;
+  /** Whether a regular file has its owner-execute bit (the NAR's `executable`). */
+  isExecutable(path: string): boolean;
   /** The contents of a file. Throws on error. */
   readFile(path: string): string;
   /** The entries of a directory with their types (not following symlinks). */
@@ -24,6 +26,13 @@ export interface EvalIO {
   cwd(): string;
   /** Seconds since the epoch (`builtins.currentTime`). */
   now(): number;
+  /**
+   * Downloads a URL (`file://`, `http(s)://`) for the fetchers. Hosts without one cannot fetch.
+   * Throws an `Error` whose message says why a download failed.
+   */
+  fetchURL?(url: string): Uint8Array;
+  /** Decompresses gzip, bzip2 or xz data (recognised by its magic bytes); other data as it is. */
+  decompress?(data: Uint8Array): Uint8Array;
 }
 
 /** An `EvalIO` for hosts without files (a browser with no file system): every file is missing. */
@@ -31,6 +40,7 @@ export const noIO: EvalIO = {
   fileType: () => undefined,
   realPath: (path) => path,
   readLink: () => undefined,
+  isExecutable: () => false,
   readFile: (path) => {
     throw new Error(`no file system: cannot read '${path}'`);
   },

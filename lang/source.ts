@@ -17,7 +17,9 @@
 export type Origin =
   | { readonly kind: "file"; /** A byte string. */ readonly path: string }
   | { readonly kind: "stdin" }
-  | { readonly kind: "string" };
+  | { readonly kind: "string" }
+  /** Nix code shipped inside the evaluator (`«nix-internal»/derivation-internal.nix`). */
+  | { readonly kind: "internal"; readonly path: string };
 
 export function showOrigin(origin: Origin): string {
   switch (origin.kind) {
@@ -27,6 +29,8 @@ export function showOrigin(origin: Origin): string {
       return "\xc2\xabstdin\xc2\xbb"; // «stdin», as UTF-8 bytes
     case "string":
       return "\xc2\xabstring\xc2\xbb";
+    case "internal":
+      return "\xc2\xabnix-internal\xc2\xbb/" + origin.path;
   }
 }
 

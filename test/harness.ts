@@ -20,12 +20,13 @@ export const langDir = path.join(import.meta.dirname, "lang");
 /**
  * A host with a fixed working directory, environment and stdin. Files are read for real, with
  * `/pwd/lang` standing for test/lang. The machine's nix.conf is not read (`NIX_CONF_DIR` names
- * a missing directory unless `env` gives one).
+ * a missing directory unless `env` gives one). Store objects go to memory (`TSNIX_STORE`).
  */
 export function testHost(stdin: string, env: Record<string, string> = {}): HostIO {
   const fullEnv: Record<string, string> = {
     HOME: "/fake-home",
     NIX_CONF_DIR: "/fake-nix-conf-dir",
+    TSNIX_STORE: "dummy://",
     ...env,
   };
   const real = (p: string): Buffer =>
@@ -45,6 +46,13 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
       }
     },
     readFile: (p) => fs.readFileSync(real(p)).toString("latin1"),
+    isExecutable: (p) => {
+      try {
+        return (fs.lstatSync(real(p)).mode & 0o100) !== 0;
+      } catch {
+        return false;
+      }
+    },
     readDir: (p) =>
       fs
         .readdirSync(real(p), { withFileTypes: true })

@@ -1,0 +1,178 @@
+/**
+ * Where store objects live (Nix's `Store`), and what makes derivation outputs (a `Realizer`).
+ *
+ * tsnix computes every store path itself (path.ts, derivation.ts); a `Store` only receives
+ * objects whose path is already known, as Nix's `addToStore`/`addTextToStore`/`writeDerivation`
+ * do with a path computed from the contents. An object is described by its NAR (nar.ts) and its
+ * references; `.drv` files and `toFile` results are NARs of one regular file. Reading goes
+ * through `fs`, a read-only file-system view of the logical store directory.
+ *
+ * `MemoryStore` keeps everything in memory (for browsers, tests and `--store dummy://`); the
+ * Node directory store is in local-store.ts. No `node:*` imports here.
+ */
+
+import { hash } from "./hash.js";
+import { dumpNode, parseNar, type FileType, type NarFS, type NarNode } from "./nar.js";
+
+/** What a store knows about a valid object (`nix path-info`). */
+export interface PathInfo {
+  readonly path: string;
+  readonly references: readonly string[];
+  /** SHA-256 of the NAR. */
+  readonly narHash: Uint8Array;
+  readonly narSize: number;
+}
+
+export interface Store {
+  /** The logical store directory (`/nix/store`): part of every store path's hash. */
+  readonly storeDir: string;
+  /** A description for messages (`local?root=…`, `dummy://`). */
+  readonly uri: string;
+  isValidPath(path: string): boolean;
+  queryPathInfo(path: string): PathInfo | undefined;
+  /**
+   * Makes `path` a valid object with these NAR contents and references (nothing if it already
+   * is one). The caller computed `path` from the contents.
+   */
+  addToStore(path: string, nar: Uint8Array, references: readonly string[]): void;
+  /** Reading valid objects and the files inside them, by logical path. */
+  readonly fs: NarFS;
+}
+
+/** One derivation a realizer was asked for, with the output paths it must produce. */
+export interface BuildRequest {
+  readonly drvPath: string;
+  /** The outputs wanted (all of them when the request came from `nix-build`-like use). */
+  readonly outputs: readonly string[];
+}
+
+export interface BuildResult {
+  readonly drvPath: string;
+  /** Output name → store path. */
+  readonly outputs: ReadonlyMap<string, string>;
+}
+
+/**
+ * Turns derivations (already written to `store`, with their closure) into outputs.
+ * `realiseSync` exists only for realizers that can build while evaluation waits (import from
+ * derivation); evaluation itself is synchronous.
+ */
+export interface Realizer {
+  readonly name: string;
+  realise(
+    store: Store,
+    requests: readonly BuildRequest[],
+    log: (line: string) => void,
+  ): Promise<BuildResult[]>;
+  realiseSync?(
+    store: Store,
+    requests: readonly BuildRequest[],
+    log: (line: string) => void,
+  ): BuildResult[];
+}
+
+/** The NAR node at `path` inside `root` (the object's own path), or undefined. */
+function nodeAt(root: NarNode, rest: string): NarNode | undefined {
+  let node: NarNode | undefined = root;
+  for (const part of rest.split("/")) {
+    if (part === "") continue;
+    if (node.type !== "directory") return undefined;
+    node = node.entries.get(part);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+/** A store held in memory: objects as parsed NARs. */
+export class MemoryStore implements Store {
+  readonly uri = "dummy://";
+  private readonly objects = new Map<string, { info: PathInfo; root: NarNode }>();
+
+  constructor(readonly storeDir = "/nix/store") {}
+
+  isValidPath(path: string): boolean {
+    return this.objects.has(path);
+  }
+
+  queryPathInfo(path: string): PathInfo | undefined {
+    return this.objects.get(path)?.info;
+  }
+
+  addToStore(path: string, nar: Uint8Array, references: readonly string[]): void {
+    if (this.objects.has(path)) return;
+    const root = parseNar(nar);
+    const info: PathInfo = {
+      path,
+      references: [...references].sort(),
+      narHash: hash("sha256", nar),
+      narSize: nar.length,
+    };
+    this.objects.set(path, { info, root });
+  }
+
+  /** Every valid path, sorted. */
+  paths(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
+  /** The NAR of a valid object. */
+  narOf(path: string): Uint8Array | undefined {
+    const o = this.objects.get(path);
+    return o && dumpNode(o.root);
+  }
+
+  private lookup(path: string): NarNode | undefined {
+    const prefix = this.storeDir + "/";
+    if (!path.startsWith(prefix)) return undefined;
+    const slash = path.indexOf("/", prefix.length);
+    const top = slash < 0 ? path : path.slice(0, slash);
+    const o = this.objects.get(top);
+    if (o === undefined) return undefined;
+    return slash < 0 ? o.root : nodeAt(o.root, path.slice(slash + 1));
+  }
+
+  readonly fs: NarFS = {
+    lstat: (path) => {
+      const n = this.lookup(path);
+      if (n === undefined) return undefined;
+      const type: FileType = n.type;
+      return { type, executable: n.type === "regular" && n.executable };
+    },
+    readFile: (path) => {
+      const n = this.lookup(path);
+      if (n?.type !== "regular") throw new Error(`'${path}' is not a regular file in the store`);
+      return n.contents;
+    },
+    readDir: (path) => {
+      const n = this.lookup(path);
+      if (n?.type !== "directory") throw new Error(`'${path}' is not a directory in the store`);
+      return [...n.entries.keys()];
+    },
+    readLink: (path) => {
+      const n = this.lookup(path);
+      if (n?.type !== "symlink") throw new Error(`'${path}' is not a symlink in the store`);
+      return n.target;
+    },
+  };
+}
+
+/**
+ * The `record` realizer: builds nothing. It records what it was asked to realise (the
+ * derivations and the output paths they would produce), for an embedder to hand elsewhere.
+ */
+export class RecordRealizer implements Realizer {
+  readonly name = "record";
+  readonly records: BuildResult[] = [];
+
+  constructor(private readonly outputsOf: (drvPath: string) => ReadonlyMap<string, string>) {}
+
+  realise(store: Store, requests: readonly BuildRequest[]): Promise<BuildResult[]> {
+    const results = requests.map((r) => {
+      const all = this.outputsOf(r.drvPath);
+      const outputs = new Map([...all].filter(([o]) => r.outputs.includes(o)));
+      return { drvPath: r.drvPath, outputs };
+    });
+    this.records.push(...results);
+    return Promise.resolve(results);
+  }
+}
