@@ -9,6 +9,10 @@
  *   are, and must be valid UTF-8 (CppNix's serialization error otherwise).
  * - `fromJSON` turns `\uXXXX` escapes (and surrogate pairs) into UTF-8 bytes, integers into
  *   64-bit ints (an error beyond), other numbers into floats; the last of duplicate keys wins.
+ *
+ * The float format, the string escaping, the UTF-8 check and the JSON grammar are shared with
+ * `nix derivation show` in lang/json-text.ts; this file adds what is Nix's: values, contexts,
+ * CppNix's error messages.
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
@@ -26,85 +30,34 @@ import {
   type Value,
 } from "../evaluator/value.js";
 import { Thunk, ThunkState } from "../evaluator/thunk.js";
+import {
+  findUtf8Fault,
+  formatJSONFloat,
+  jsonEscape,
+  JSONReader,
+  JSONSyntax,
+  jsonSyntaxMessages,
+  matchJSONNumber,
+  utf8FaultMessage,
+} from "../lang/json-text.js";
 import { inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
-/** nlohmann's number format for a double. */
-export function jsonFloat(x: number): string {
-  if (!Number.isFinite(x)) return "null";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const sign = x < 0 ? "-" : "";
-  const [mant, expStr] = Math.abs(x).toExponential().split("e") as [string, string];
-  const digits = mant.replace(".", "");
-  const k = digits.length;
-  const n = Number(expStr) + 1; // position of the decimal point
-  if (k <= n && n <= 15) return sign + digits + "0".repeat(n - k) + ".0";
-  if (0 < n && n <= 15) return sign + digits.slice(0, n) + "." + digits.slice(n);
-  if (-4 < n && n <= 0) return sign + "0." + "0".repeat(-n) + digits;
-  const e = n - 1;
-  const exp = (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
-  return sign + (k === 1 ? digits : digits[0] + "." + digits.slice(1)) + "e" + exp;
-}
+// builtins/derivation.ts and builtins/flakeref.ts take it from here.
+export { jsonEscape };
 
-/** Index of the first byte that is not part of valid UTF-8, or -1. */
-function invalidUtf8(s: string): number {
-  for (let i = 0; i < s.length;) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    const len =
-      c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (len === 0 || i + len > s.length) return i;
-    for (let j = 1; j < len; j++) {
-      const d = s.charCodeAt(i + j);
-      if (d < 0x80 || d > 0xbf) return i + j;
-    }
-    const d1 = s.charCodeAt(i + 1);
-    if (
-      (c === 0xe0 && d1 < 0xa0) ||
-      (c === 0xed && d1 > 0x9f) ||
-      (c === 0xf0 && d1 < 0x90) ||
-      (c === 0xf4 && d1 > 0x8f)
-    ) {
-      return i + 1;
-    }
-    i += len;
-  }
-  return -1;
-}
-
+/** `toJSON`'s check that a string is UTF-8, with nlohmann's serialization error, as CppNix. */
 function jsonString(ev: Evaluator, site: CallSite, s: string): string {
-  const bad = invalidUtf8(s);
-  if (bad !== -1) {
-    const byte = s.charCodeAt(bad).toString(16).toUpperCase().padStart(2, "0");
+  const fault = findUtf8Fault(s);
+  if (fault !== undefined) {
     throw ev.error(
       "EvalError",
-      `JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index ${bad}: 0x${byte}`,
+      `JSON serialization error: ${utf8FaultMessage(s, fault)}`,
       site.env,
       site.pos,
     );
   }
   return jsonEscape(s);
-}
-
-/** nlohmann's `dump()` of a (valid UTF-8) byte string: quoted, control characters escaped. */
-export function jsonEscape(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += "\\\\";
-    else if (c >= 0x20) out += s[i];
-    else if (c === 0x08) out += "\\b";
-    else if (c === 0x0c) out += "\\f";
-    else if (c === 0x0a) out += "\\n";
-    else if (c === 0x0d) out += "\\r";
-    else if (c === 0x09) out += "\\t";
-    else out += "\\u" + c.toString(16).padStart(4, "0");
-  }
-  return out + '"';
 }
 
 /**
@@ -167,7 +120,7 @@ function toJSONValue(
   if (v === null) return "null";
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number" || typeof v === "bigint") return String(v);
-  if (v instanceof NixFloat) return jsonFloat(v.value);
+  if (v instanceof NixFloat) return formatJSONFloat(v.value);
   if (typeof v === "string") return jsonString(ev, site, v);
   if (v instanceof NixString) {
     for (const c of v.context) context.add(c);
@@ -224,25 +177,51 @@ function utf8(cp: number): string {
   );
 }
 
-/** Parses JSON text (a byte string) into Nix values. Its errors have no position, as CppNix's. */
-export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw ev.error("EvalError", `JSON parse error at offset ${i}: ${what}`, null);
-  };
-  const ws = (): void => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const str = (): string => {
-    i++; // opening quote
+const syntaxMessages: Record<JSONSyntax, string> = {
+  ...jsonSyntaxMessages,
+  [JSONSyntax.ExpectedKey]: "expected a string as an object key",
+  [JSONSyntax.TrailingData]: "unexpected data after the value",
+};
+
+const escapes: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
+/** `fromJSON`'s reader: a byte string in, Nix values out. */
+class NixJSONReader extends JSONReader<Value> {
+  constructor(
+    private readonly ev: Evaluator,
+    text: string,
+  ) {
+    super(text);
+  }
+
+  private error(what: string, at: number = this.pos): never {
+    throw this.ev.error("EvalError", `JSON parse error at offset ${at}: ${what}`, null);
+  }
+
+  protected fail(what: JSONSyntax): never {
+    return this.error(syntaxMessages[what]);
+  }
+
+  protected string(): string {
+    const text = this.text;
+    let i = this.pos + 1; // after the opening quote
     let out = "";
     for (;;) {
-      if (i >= text.length) fail("unterminated string");
+      if (i >= text.length) this.error("unterminated string", i);
       const c = text[i]!;
       if (c === '"') {
-        i++;
+        this.pos = i + 1;
         if (out.includes("\0")) {
-          throw ev.error(
+          throw this.ev.error(
             "EvalError",
             `input string '${out.replaceAll("\0", "\xe2\x90\x80")}' cannot be represented as Nix string because it contains null bytes`,
             null,
@@ -255,7 +234,7 @@ export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
         i += 2;
         if (e === "u") {
           let cp = parseInt(text.slice(i, i + 4), 16);
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4))) fail("invalid \\u escape");
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4))) this.error("invalid \\u escape", i);
           i += 4;
           if (cp >= 0xd800 && cp <= 0xdbff && text.slice(i, i + 2) === "\\u") {
             const lo = parseInt(text.slice(i + 2, i + 6), 16);
@@ -266,123 +245,62 @@ export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
           }
           out += utf8(cp);
         } else {
-          const map: Record<string, string> = {
-            '"': '"',
-            "\\": "\\",
-            "/": "/",
-            b: "\b",
-            f: "\f",
-            n: "\n",
-            r: "\r",
-            t: "\t",
-          };
-          const r = e === undefined ? undefined : map[e];
-          if (r === undefined) fail("invalid escape");
+          const r = e === undefined ? undefined : escapes[e];
+          if (r === undefined) this.error("invalid escape", i);
           out += r;
         }
       } else {
-        if (c.charCodeAt(0) < 0x20) fail("control character in string");
+        if (c.charCodeAt(0) < 0x20) this.error("control character in string", i);
         out += c;
         i++;
       }
     }
-  };
-  const value = (): Value => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      const map = new Map<string, Lazy>();
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return new Attrs(map);
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail("expected a string as an object key");
-        const key = str();
-        ws();
-        if (text[i] !== ":") fail("expected ':'");
-        i++;
-        map.set(key, value());
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return new Attrs(map);
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === "[") {
-      i++;
-      const list: Lazy[] = [];
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return list;
-      }
-      for (;;) {
-        list.push(value());
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return list;
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return str();
-    for (const [word, v] of [
-      ["true", true],
-      ["false", false],
-      ["null", null],
-    ] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return v;
-      }
-    }
-    const m = /^-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (!m) fail("unexpected character");
-    i += m![0].length;
+  }
+
+  protected number(): Value | undefined {
+    // The number is matched within the next 400 characters: a longer one is cut there
+    // (nlohmann reads it whole).
+    const m = matchJSONNumber(this.text, this.pos);
+    if (m === null) return undefined;
+    this.pos += m[0].length;
     // As nlohmann::json reads numbers: an integer that fits int64 (or, when positive, uint64)
     // is an integer, and Nix rejects a uint64 beyond int64; a bigger integer is a float.
-    if (m![1] === undefined && m![2] === undefined) {
-      const n = BigInt(m![0]);
+    if (m[1] === undefined && m[2] === undefined) {
+      const n = BigInt(m[0]);
       if (n >= -0x8000000000000000n && n <= 0x7fffffffffffffffn) {
         return nixInt(n);
       }
       if (n > 0 && n <= 0xffffffffffffffffn) {
-        throw ev.error(
+        throw this.ev.error(
           "EvalError",
-          `unsigned json number ${m![0]} outside of Nix integer range`,
+          `unsigned json number ${m[0]} outside of Nix integer range`,
           null,
         );
       }
     }
-    const f = Number(m![0]);
+    const f = Number(m[0]);
     if (!Number.isFinite(f)) {
-      throw ev.error(
+      throw this.ev.error(
         "EvalError",
-        `[json.exception.out_of_range.406] number overflow parsing '${m![0]}'`,
+        `[json.exception.out_of_range.406] number overflow parsing '${m[0]}'`,
         null,
       );
     }
     return new NixFloat(f);
-  };
-  const v = value();
-  ws();
-  if (i !== text.length) fail("unexpected data after the value");
-  return v;
+  }
+
+  protected object(members: Map<string, Lazy>): Value {
+    return new Attrs(members);
+  }
+
+  protected array(elements: Value[]): Value {
+    return elements;
+  }
+}
+
+/** Parses JSON text (a byte string) into Nix values. Its errors have no position, as CppNix's. */
+export function fromJSON(ev: Evaluator, site: CallSite, text: string): Value {
+  return new NixJSONReader(ev, text).read();
 }
 
 export const jsonBuiltins: Builtin[] = [

@@ -46,12 +46,20 @@
  * true, method}` or `{}` (deferred). A `__json` env entry is taken out of `env` and shown parsed
  * as `structuredAttrs`. Nix prints the object with nlohmann::json: keys sorted, compact or
  * indented by 2 (`--pretty`, the default on a terminal), strings as UTF-8 (invalid UTF-8 is an
- * error). `dumpJSON` prints exactly so; strings in the values are JS (UTF-16) strings decoded
- * from the byte strings. Floats (only in `structuredAttrs`) print with JS's shortest round-trip
- * digits in nlohmann's layout; nlohmann's Grisu2 digits can, rarely, be one digit longer.
+ * error). `dumpJSON` (lang/json-text.ts, with the UTF-8 check, `parseJSON` and the float format)
+ * prints exactly so; strings in the values are JS (UTF-16) strings decoded from the byte strings.
+ * Floats (only in `structuredAttrs`) print with JS's shortest round-trip digits in nlohmann's
+ * layout; nlohmann's Grisu2 digits can, rarely, be one digit longer.
  */
 
-import { byteStringToBytes } from "../lang/source.js";
+import {
+  findUtf8Fault,
+  jsonObject,
+  parseJSON,
+  utf8FaultMessage,
+  type JSONValue,
+} from "../lang/json-text.js";
+import { byteStringToBytes, byteStringToUtf8 } from "../lang/source.js";
 import {
   base16,
   base16Decode,
@@ -65,6 +73,7 @@ import {
   nixBase32Length,
   parseHashAlgorithm,
   type HashAlgorithm,
+  hashBytes,
 } from "./hash.js";
 import {
   BadStorePath,
@@ -193,7 +202,7 @@ export function derivationPath(
 ): string {
   return makeTextPath(
     `${drv.name}.drv`,
-    hash("sha256", byteStringToBytes(text)),
+    hashBytes("sha256", text),
     [...drv.inputSrcs, ...drv.inputDrvs.keys()],
     storeDir,
   );
@@ -551,7 +560,7 @@ export class DerivationHashes {
 
   /** The hash that names a new input-addressed derivation's outputs: SHA-256 of the masked form. */
   hashModulo(drv: Derivation): Uint8Array {
-    return hash("sha256", byteStringToBytes(this.unparseModulo(drv, true)));
+    return hashBytes("sha256", this.unparseModulo(drv, true));
   }
 
   /** The ATerm with input derivations replaced by their hashes, and outputs masked if `mask`. */
@@ -644,7 +653,7 @@ export class DerivationHashes {
       }
     }
     if (drv.outputs.size === 0) throw new Error(`derivation '${drvPath}' has no outputs`);
-    const digest = hash("sha256", byteStringToBytes(this.unparseModulo(drv, false)));
+    const digest = hashBytes("sha256", this.unparseModulo(drv, false));
     for (const name of drv.outputs.keys()) byOutput.set(name, digest);
     return { drvHex: base16(digest), byOutput };
   }
@@ -652,76 +661,26 @@ export class DerivationHashes {
 
 // --- JSON (`nix derivation show`) -----------------------------------------------------------------
 
+// The JSON values, as nlohmann::json reads and prints them, for those who use them from here.
+export {
+  dumpJSON,
+  formatJSONFloat,
+  JSONNumber,
+  parseJSON,
+  type JSONValue,
+} from "../lang/json-text.js";
+
 /** The derivation JSON format version current Nix prints. */
 export const derivationJSONVersion = 4;
-
-/**
- * A JSON number that is not a safe integer (a float, or an integer beyond 2^53), kept as
- * nlohmann::json prints it (`1.0`, `1e+20`, `18446744073709551615`). `JSON.stringify` sees the
- * nearest JS number.
- */
-export class JSONNumber {
-  constructor(readonly text: string) {}
-  toJSON(): number {
-    return Number(this.text);
-  }
-}
-
-export type JSONValue =
-  null | boolean | number | string | JSONNumber | JSONValue[] | { [key: string]: JSONValue };
-
-/** An object without a prototype (so `__proto__` is an ordinary key), keys in this order. */
-function jsonObject(entries: Iterable<[string, JSONValue]>): { [key: string]: JSONValue } {
-  const obj = Object.create(null) as { [key: string]: JSONValue };
-  for (const [k, v] of entries) obj[k] = v;
-  return obj;
-}
 
 /**
  * A byte string as a JS string, as nlohmann::json's strict UTF-8 check sees it: invalid UTF-8
  * is an error with nlohmann's message.
  */
 export function jsonString(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s;
-  let i = 0;
-  while (i < s.length) {
-    const b = s.charCodeAt(i);
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b < 0x80) need = 0;
-    else if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b === 0xe0) [need, lo] = [2, 0xa0];
-    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
-    else if (b === 0xed) [need, hi] = [2, 0x9f];
-    else if (b === 0xf0) [need, lo] = [3, 0x90];
-    else if (b >= 0xf1 && b <= 0xf3) need = 3;
-    else if (b === 0xf4) [need, hi] = [3, 0x8f];
-    else throw invalidUtf8(i, b);
-    i++;
-    for (let k = 0; k < need; k++, i++) {
-      if (i >= s.length) {
-        throw new Error(
-          `[json.exception.type_error.316] incomplete UTF-8 string; last byte: 0x${hex2(s.charCodeAt(s.length - 1))}`,
-        );
-      }
-      const c = s.charCodeAt(i);
-      if (c < lo || c > hi) throw invalidUtf8(i, c);
-      lo = 0x80;
-      hi = 0xbf;
-    }
-  }
-  return new TextDecoder().decode(byteStringToBytes(s));
-}
-
-function hex2(b: number): string {
-  return b.toString(16).toUpperCase().padStart(2, "0");
-}
-
-function invalidUtf8(index: number, byte: number): Error {
-  return new Error(
-    `[json.exception.type_error.316] invalid UTF-8 byte at index ${index}: 0x${hex2(byte)}`,
-  );
+  const fault = findUtf8Fault(s);
+  if (fault !== undefined) throw new Error(utf8FaultMessage(s, fault));
+  return byteStringToUtf8(s);
 }
 
 function baseName(path: string, storeDir: string): string {
@@ -830,200 +789,4 @@ export function showDerivations(entries: [string, Derivation][], storeDir: strin
     ["derivations", jsonObject(derivations)],
     ["version", derivationJSONVersion],
   ]);
-}
-
-/** Orders strings by code point, i.e. by their UTF-8 bytes (as nlohmann's `std::map` keys). */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+10000 and up) sort after U+E000–U+FFFF.
-    if (x >= 0xd800) x += x <= 0xdfff ? 0x2000 : -0x800;
-    if (y >= 0xd800) y += y <= 0xdfff ? 0x2000 : -0x800;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-/**
- * nlohmann::json's `dump`: compact, or with `indent` spaces per level; object keys sorted;
- * integers as integers, floats as `formatJSONFloat`. Nix prints the result and a newline.
- */
-export function dumpJSON(value: JSONValue, indent?: number): string {
-  const parts: string[] = [];
-  writeJSON(parts, value, indent, 0);
-  return parts.join("");
-}
-
-function writeJSON(out: string[], v: JSONValue, indent: number | undefined, level: number): void {
-  if (v === null) {
-    out.push("null");
-  } else if (typeof v === "boolean") {
-    out.push(v ? "true" : "false");
-  } else if (typeof v === "number") {
-    out.push(Number.isInteger(v) ? String(v === 0 ? 0 : v) : formatJSONFloat(v));
-  } else if (typeof v === "string") {
-    out.push(JSON.stringify(v));
-  } else if (v instanceof JSONNumber) {
-    out.push(v.text);
-  } else {
-    const isArray = Array.isArray(v);
-    const keys = isArray ? undefined : Object.keys(v).sort(compareCodePoints);
-    const n = isArray ? v.length : keys!.length;
-    if (n === 0) {
-      out.push(isArray ? "[]" : "{}");
-      return;
-    }
-    out.push(isArray ? "[" : "{");
-    const inner = indent === undefined ? "" : "\n" + " ".repeat(indent * (level + 1));
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out.push(",");
-      out.push(inner);
-      if (isArray) {
-        writeJSON(out, v[i]!, indent, level + 1);
-      } else {
-        const k = keys![i]!;
-        out.push(JSON.stringify(k), indent === undefined ? ":" : ": ");
-        writeJSON(out, (v as { [key: string]: JSONValue })[k]!, indent, level + 1);
-      }
-    }
-    if (indent !== undefined) out.push("\n" + " ".repeat(indent * level));
-    out.push(isArray ? "]" : "}");
-  }
-}
-
-/**
- * A double as nlohmann::json prints it: the shortest digits that read back, in fixed notation
- * with `.0` if integral when the decimal exponent is in (-4, 15], else `d.ddde+XX`
- * (`1.0`, `0.001`, `123456789.123`, `1e+20`, `1e-05`); non-finite numbers are `null`.
- */
-export function formatJSONFloat(x: number): string {
-  if (!Number.isFinite(x)) return "null";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const sign = x < 0 ? "-" : "";
-  const [mantissa, exponent] = Math.abs(x).toExponential().split("e") as [string, string];
-  const digits = mantissa.replace(".", "");
-  const k = digits.length;
-  const n = Number(exponent) + 1; // the decimal point is after n digits
-  if (k <= n && n <= 15) return `${sign}${digits}${"0".repeat(n - k)}.0`;
-  if (0 < n && n <= 15) return `${sign}${digits.slice(0, n)}.${digits.slice(n)}`;
-  if (-4 < n && n <= 0) return `${sign}0.${"0".repeat(-n)}${digits}`;
-  const e = n - 1;
-  const abs = Math.abs(e);
-  const m = k === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
-  return `${sign}${m}e${e < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
-}
-
-const jsonNumber = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-const jsonStringToken = /"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const maxJSONDepth = 10000;
-
-/**
- * Parses JSON (RFC 8259) as nlohmann::json reads it: integers that fit 64 bits stay exact
- * (`JSONNumber` beyond 2^53), other numbers are doubles; a repeated key keeps the last value.
- */
-export function parseJSON(text: string): JSONValue {
-  let pos = 0;
-  const fail = (what: string): never => {
-    throw new Error(`syntax error at offset ${pos}: ${what}`);
-  };
-  const ws = (): void => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
-      pos++;
-    }
-  };
-  const value = (depth: number): JSONValue => {
-    if (depth > maxJSONDepth) fail("nesting too deep");
-    ws();
-    const c = text[pos];
-    if (c === "{") {
-      pos++;
-      const obj = jsonObject([]);
-      ws();
-      if (text[pos] === "}") {
-        pos++;
-        return obj;
-      }
-      for (;;) {
-        ws();
-        if (text[pos] !== '"') fail("expected a string as object key");
-        const key = str();
-        ws();
-        if (text[pos] !== ":") fail("expected ':'");
-        pos++;
-        obj[key] = value(depth + 1);
-        ws();
-        if (text[pos] === ",") pos++;
-        else if (text[pos] === "}") {
-          pos++;
-          return obj;
-        } else fail("expected ',' or '}'");
-      }
-    }
-    if (c === "[") {
-      pos++;
-      const arr: JSONValue[] = [];
-      ws();
-      if (text[pos] === "]") {
-        pos++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(value(depth + 1));
-        ws();
-        if (text[pos] === ",") pos++;
-        else if (text[pos] === "]") {
-          pos++;
-          return arr;
-        } else fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return str();
-    if (text.startsWith("true", pos)) {
-      pos += 4;
-      return true;
-    }
-    if (text.startsWith("false", pos)) {
-      pos += 5;
-      return false;
-    }
-    if (text.startsWith("null", pos)) {
-      pos += 4;
-      return null;
-    }
-    return num();
-  };
-  const str = (): string => {
-    jsonStringToken.lastIndex = pos;
-    const m = jsonStringToken.exec(text);
-    if (m === null) return fail("invalid string");
-    pos += m[0].length;
-    return JSON.parse(m[0]) as string;
-  };
-  const num = (): JSONValue => {
-    jsonNumber.lastIndex = pos;
-    const m = jsonNumber.exec(text);
-    if (m === null) return fail("unexpected character");
-    pos += m[0].length;
-    const lexeme = m[0];
-    if (m[1] === undefined && m[2] === undefined) {
-      const n = Number(lexeme);
-      if (Number.isSafeInteger(n)) return n;
-      const big = BigInt(lexeme);
-      // int64 for negative numbers, uint64 otherwise; anything larger is a double.
-      if (big >= -(2n ** 63n) && big < 2n ** 64n) return new JSONNumber(big.toString());
-      return new JSONNumber(formatJSONFloat(n));
-    }
-    const x = Number(lexeme);
-    if (!Number.isFinite(x)) fail(`number overflow parsing '${lexeme}'`);
-    return new JSONNumber(formatJSONFloat(x));
-  };
-  const result = value(0);
-  ws();
-  if (pos !== text.length) fail("unexpected data after the JSON value");
-  return result;
 }
