@@ -65,6 +65,17 @@ const workloads = [
       target: 2.0,
     };
   }),
+  // Derivations (issue 4): a package set of 2,000 derivations (and 2,000 fixed-output sources)
+  // with dependencies between them, instantiated read-only; both print the 2,000 .drv paths.
+  {
+    name: "instantiate-2000",
+    input: join(benchDir, "drv/pkgset.nix"),
+    generator: join(benchDir, "drv/pkgset.nix"),
+    generate: () => {},
+    nix: (f) => ["nix-instantiate", "--readonly-mode", f],
+    tsnix: (f) => tsnix("instantiate", "--readonly-mode", f),
+    target: 1.0,
+  },
 ];
 
 /** The width of the name column of the table. */

@@ -134,7 +134,7 @@ export const contextBuiltins: Builtin[] = [
             site.pos,
           );
         }
-        if (!ev.store.readOnly && !ev.store.isKnown(name)) {
+        if (!ev.store.readOnly && !ev.store.isValid(name)) {
           throw ev.error("EvalError", `path '${name}' is not valid`, site.env, site.pos);
         }
         const info = inContext(ev, site, "while evaluating the value of a string context", () =>

@@ -21,10 +21,10 @@ import type { Evaluator } from "../evaluator/eval.js";
 import { Attrs, NixString, type Lazy, type Value } from "../evaluator/value.js";
 import { NixError } from "../lang/errors.js";
 import type { Derivation, DerivationOutput } from "../store/derivation.js";
-import { byteStringToBytes, showOrigin, type Pos } from "../lang/source.js";
+import { showOrigin, type Pos } from "../lang/source.js";
 import {
   base16,
-  hash,
+  hashBytes,
   hashSize,
   nixBase32,
   parseAnyHash,
@@ -397,7 +397,7 @@ function upstreamPlaceholder(drvPath: string, outputPathName: string): string {
   const slash = drvPath.lastIndexOf("/");
   const hashPart = drvPath.slice(slash + 1, slash + 33);
   const text = `nix-upstream-output:${hashPart}:${outputPathName}`;
-  return "/" + nixBase32(hash("sha256", byteStringToBytes(text)));
+  return "/" + nixBase32(hashBytes("sha256", text));
 }
 
 /** A `__json` attribute without structured attributes: parsed and printed again, as current Nix does. */

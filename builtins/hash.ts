@@ -8,11 +8,10 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import type { Lazy } from "../evaluator/value.js";
-import { byteStringToBytes } from "../lang/source.js";
 import {
   base16,
   base64,
-  hash,
+  hashBytes,
   HashError,
   nixBase32,
   parseAnyHash,
@@ -62,7 +61,7 @@ export const hashBuiltins: Builtin[] = [
     impl: (ev, args: Lazy[], site) => {
       const a = new Args(ev, site, "hashString", args);
       const algo = algorithm(ev, site, a.string(0));
-      return base16(hash(algo, byteStringToBytes(a.string(1))));
+      return base16(hashBytes(algo, a.string(1)));
     },
   },
   {
@@ -81,7 +80,7 @@ export const hashBuiltins: Builtin[] = [
       if (ev.io.fileType(path, true) === undefined) {
         throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
       }
-      return base16(hash(algo, byteStringToBytes(ev.io.readFile(path))));
+      return base16(hashBytes(algo, ev.io.readFile(path)));
     },
   },
   {

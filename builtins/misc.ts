@@ -21,8 +21,8 @@ import {
   type Value,
 } from "../evaluator/value.js";
 import { Args, argContext, inContext, requireAttr } from "./args.js";
-import { byteStringToBytes, type Source } from "../lang/source.js";
-import { hash, nixBase32 } from "../store/hash.js";
+import { type Source } from "../lang/source.js";
+import { hashBytes, nixBase32 } from "../store/hash.js";
 import { lessThan } from "./arithmetic.js";
 import { coerceToPath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
@@ -274,7 +274,7 @@ export const evaluationBuiltins: Builtin[] = [
         "while evaluating the first argument passed to builtins.placeholder",
         () => ev.forceString(o!, site.env, site.pos),
       );
-      return "/" + nixBase32(hash("sha256", byteStringToBytes(`nix-output:${name}`)));
+      return "/" + nixBase32(hashBytes("sha256", `nix-output:${name}`));
     },
   },
   {

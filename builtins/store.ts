@@ -229,7 +229,7 @@ export const storeBuiltins: Builtin[] = [
         throw ev.error("EvalError", `path '${path}' is not in the Nix store`, site.env, site.pos);
       }
       const storePath = ev.storeOp(site.env, site.pos, () => ev.store.toStorePath(path));
-      if (!ev.store.readOnly && !ev.store.isKnown(storePath)) {
+      if (!ev.store.readOnly && !ev.store.isValid(storePath)) {
         throw ev.error("EvalError", `path '${storePath}' is not valid`, site.env, site.pos);
       }
       return new NixString(path, new Set([storePath]));

@@ -17,6 +17,8 @@ export interface HostIO extends EvalIO {
   /** An absolute path for a command-line argument. */
   resolvePath(p: string): string;
   readStdin(): string;
+  /** Whether stdout is a terminal (JSON is then indented, as Nix does). */
+  stdoutIsTTY?: boolean;
 }
 
 /**
@@ -130,4 +132,5 @@ export const nodeHost: HostIO = {
   fetchURL,
   decompress,
   readStdin: () => (stdinCache ??= fs.readFileSync(0).toString("latin1")),
+  stdoutIsTTY: process.stdout.isTTY === true,
 };

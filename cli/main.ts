@@ -6,7 +6,9 @@
  * and the common case pays no thread start-up (about 30 ms here).
  */
 
+import { createHash } from "node:crypto";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { nodeHost, setStdin, stdinRead } from "./host.js";
 import { run, type RunResult } from "./run.js";
@@ -24,9 +26,17 @@ function write(result: RunResult): void {
   process.exitCode = result.exitCode;
 }
 
-function runGuarded(argv: string[]): RunResult {
+/**
+ * How many Nix calls deep the main thread evaluates before it gives up for the worker: below
+ * the depth where its 1 MB stack overflows (about 1,000 calls), so deep programs such as
+ * package sets with long dependency chains move to the big stack early, before much work is
+ * lost.
+ */
+const MAIN_THREAD_DEPTH = 100;
+
+function runGuarded(argv: string[], shallowStack?: number): RunResult {
   try {
-    return run(argv, nodeHost);
+    return run(argv, nodeHost, shallowStack);
   } catch (e) {
     if (isStackOverflow(e)) throw e;
     // Any other exception is a tsnix bug: report it like Nix reports an internal error.
@@ -51,10 +61,17 @@ function runInBigStack(argv: string[]): void {
   });
 }
 
+// OpenSSL's digests instead of the TypeScript ones (same results; test/hash.test.ts).
+useNativeHash((algorithm, data) =>
+  typeof data === "string"
+    ? createHash(algorithm).update(data, "latin1").digest()
+    : createHash(algorithm).update(data).digest(),
+);
+
 if (isMainThread) {
   const argv = process.argv.slice(2);
   try {
-    write(runGuarded(argv));
+    write(runGuarded(argv, MAIN_THREAD_DEPTH));
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     runInBigStack(argv);

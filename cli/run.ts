@@ -21,7 +21,8 @@ import { defaultSettings, loadConfig, nixPath, setSetting, type Settings } from 
 import { EvalStore } from "../evaluator/eval-store.js";
 import type { Evaluator } from "../evaluator/eval.js";
 import { Attrs, NixString, type Value } from "../evaluator/value.js";
-import type { Derivation } from "../store/derivation.js";
+import { dumpJSON } from "../lang/json-text.js";
+import { showDerivations, type Derivation } from "../store/derivation.js";
 import { LocalStore, openStore } from "../store/local-store.js";
 import { MemoryStore, RecordRealizer } from "../store/store.js";
 import * as fs from "node:fs";
@@ -36,6 +37,7 @@ export interface RunResult {
 }
 
 class Output {
+  shallowStack: number | undefined;
   stdout: (string | Uint8Array)[] = [];
   stderr: string[] = [];
   showTrace = false;
@@ -48,13 +50,21 @@ Commands:
                  evaluate Nix expressions like nix-instantiate (--parse prints the AST)
   eval [-E EXPR | FILE... | -] [--strict] [--json | --xml | --raw] [-A ATTRPATH]...
                  the short form of instantiate --eval
+  show-derivation [-r] [--pretty] (FILE | -E EXPR | PATH.drv)... [-A ATTRPATH]...
+                 print derivations as JSON, as nix derivation show does
   parse FILE|- [--json]
                  print the AST of a file, as nix-instantiate --parse does or as JSON
   --version      print the version
 `;
 
-export function run(argv: string[], io: HostIO): RunResult {
+/**
+ * Runs a tsnix command. `shallowStack`: the thread's stack is small (see
+ * `EvaluatorOptions.shallowStack`); evaluation deeper than that many calls throws a stack
+ * overflow for the caller to run it again on a big stack.
+ */
+export function run(argv: string[], io: HostIO, shallowStack?: number): RunResult {
   const out = new Output();
+  out.shallowStack = shallowStack;
   let exitCode = 0;
   try {
     exitCode = dispatch(argv, io, out);
@@ -76,6 +86,8 @@ function dispatch(argv: string[], io: HostIO, out: Output): number {
       return instantiate(["--eval", ...rest], io, out);
     case "parse":
       return parseCommand(rest, io, out);
+    case "show-derivation":
+      return showDerivation(rest, io, out);
     case "--version":
       out.stdout.push("tsnix 0.1.0\n");
       return 0;
@@ -141,7 +153,15 @@ function parseInput(input: Input, io: HostIO, out: Output, features: ReadonlySet
   return result;
 }
 
-function instantiate(args: string[], io: HostIO, out: Output): number {
+/** `tsnix show-derivation`'s options: instantiate, then print the derivations as JSON. */
+interface ShowOptions {
+  recursive: boolean;
+  pretty: boolean;
+  /** The `.drv` paths found, in order. */
+  drvPaths: string[];
+}
+
+function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions): number {
   const files: string[] = [];
   let readStdin = false;
   let fromArgs = false;
@@ -282,6 +302,16 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
     files.push("./default.nix");
   }
   for (const f of files) {
+    if (
+      show !== undefined &&
+      !fromArgs &&
+      f.endsWith(".drv") &&
+      io.resolvePath(f).includes("/store/")
+    ) {
+      // A `.drv` path: shown as it is in the store, not evaluated.
+      show.drvPaths.push(io.resolvePath(f));
+      continue;
+    }
     if (fromArgs) {
       inputs.push(() => ({ text: utf8ToByteString(f), origin: { kind: "string" }, basePath: cwd }));
     } else {
@@ -296,6 +326,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
   }
   for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   const ev = createEvaluator({
+    shallowStack: out.shallowStack,
     store: openEvalStore(settings, readOnly, warn),
     maxCallDepth: settings.maxCallDepth,
     searchPath,
@@ -343,6 +374,10 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       if (!evalOnly) {
         for (const drv of getDerivations(ev, v, autoArgs)) {
           const { drvPath, outputName } = drvInfo(ev, drv);
+          if (show !== undefined) {
+            show.drvPaths.push(drvPath);
+            continue;
+          }
           let shown = drvPath;
           if (gcRoot === undefined) {
             if (rootNr++ === 0) {
@@ -378,6 +413,7 @@ function instantiate(args: string[], io: HostIO, out: Output): number {
       }
     }
   }
+  if (show !== undefined) printDerivations(ev, show, out);
   return 0;
 }
 
@@ -522,6 +558,38 @@ function addRoot(ev: Evaluator, storePath: string, rootName: string): string {
   }
   fs.symlinkSync(Buffer.from(target, "latin1"), link);
   return rootName;
+}
+
+/**
+ * `tsnix show-derivation [-r] [--pretty|--no-pretty] (FILE | -E EXPR | PATH.drv)... [-A …]`:
+ * the derivations a Nix file evaluates to (or `.drv` files in the store) as JSON, in the
+ * format of current `nix derivation show`; `-r` adds every derivation they depend on.
+ */
+function showDerivation(args: string[], io: HostIO, out: Output): number {
+  const show: ShowOptions = { recursive: false, pretty: io.stdoutIsTTY ?? false, drvPaths: [] };
+  const rest: string[] = [];
+  for (const arg of args) {
+    if (arg === "-r" || arg === "--recursive") show.recursive = true;
+    else if (arg === "--pretty") show.pretty = true;
+    else if (arg === "--no-pretty") show.pretty = false;
+    else rest.push(arg);
+  }
+  return instantiate(rest, io, out, show);
+}
+
+/** Prints what `show-derivation` collected. */
+function printDerivations(ev: Evaluator, show: ShowOptions, out: Output): void {
+  const entries = new Map<string, Derivation>();
+  const todo = [...show.drvPaths];
+  while (todo.length > 0) {
+    const p = todo.shift()!;
+    if (entries.has(p)) continue;
+    const drv = ev.storeOp(null, -1, () => ev.store.readDerivation(p));
+    entries.set(p, drv);
+    if (show.recursive) todo.push(...drv.inputDrvs.keys());
+  }
+  const json = showDerivations([...entries], ev.store.storeDir);
+  out.stdout.push(utf8ToByteString(dumpJSON(json, show.pretty ? 2 : undefined)) + "\n");
 }
 
 function parseCommand(args: string[], io: HostIO, out: Output): number {

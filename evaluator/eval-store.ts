@@ -92,8 +92,6 @@ export class EvalStore {
   readonly allowImportFromDerivation: boolean;
   private readonly realizer: Realizer | undefined;
   private readonly log: (line: string) => void;
-  /** References of every object this evaluation created (valid in the store or not). */
-  private readonly created = new Map<string, readonly string[]>();
   /** Every derivation this evaluation created or read, by `.drv` path. */
   private readonly drvs = new Map<string, Derivation>();
   /** Copies of source paths, by source path (CppNix's `srcToStore`). */
@@ -161,20 +159,14 @@ export class EvalStore {
   }
 
   private add(path: string, nar: () => Uint8Array, references: readonly string[]): void {
-    this.created.set(path, references);
     if (!this.readOnly && !this.store.isValidPath(path)) {
       this.store.addToStore(path, nar(), references);
     }
   }
 
-  /** Whether `path` exists: created by this evaluation or valid in the store. */
-  isKnown(path: string): boolean {
-    return this.created.has(path) || this.store.isValidPath(path);
-  }
-
-  /** The references of a store object, or undefined if it is unknown. */
-  references(path: string): readonly string[] | undefined {
-    return this.created.get(path) ?? this.store.queryPathInfo(path)?.references;
+  /** Whether `path` is a valid object of the store. */
+  isValid(path: string): boolean {
+    return this.store.isValidPath(path);
   }
 
   /** `toFile`: a text object with these references. */
@@ -198,6 +190,7 @@ export class EvalStore {
     filter?: PathFilter,
   ): { path: string; digest: Uint8Array; algo: HashAlgorithm } {
     const fs = narFSOf(io);
+    if (fs.lstat(src) === undefined) throw new StoreError(`path '${src}' does not exist`);
     if (recursive) {
       const nar = dumpPath(fs, src, filter);
       const digest = hash("sha256", nar);
@@ -273,7 +266,10 @@ export class EvalStore {
     return drv;
   }
 
-  /** CppNix's `computeFSClosure`: `path` and everything it references, transitively. */
+  /**
+   * CppNix's `computeFSClosure` over the store: `path` and everything it references. (So in
+   * read-only mode a `drvPath` dependency fails as in Nix: nothing was written to follow.)
+   */
   closure(path: string): string[] {
     const seen = new Set<string>();
     const todo = [path];
@@ -281,7 +277,8 @@ export class EvalStore {
       const p = todo.pop()!;
       if (seen.has(p)) continue;
       seen.add(p);
-      const refs = this.references(p);
+      // Only what the store has: in read-only mode, as in Nix, not what evaluation computed.
+      const refs = this.store.queryPathInfo(p)?.references;
       if (refs === undefined) throw new StoreError(`path '${p}' is not valid`);
       for (const r of refs) todo.push(r);
     }

@@ -71,6 +71,12 @@ export interface EvaluatorOptions {
   searchPath?: readonly SearchPathEntry[];
   /** Where created store objects go (default: a fresh in-memory store). */
   store?: EvalStore;
+  /**
+   * On a thread whose stack holds only this many Nix calls (Node's main thread), a deeper call
+   * throws a stack-overflow `RangeError` at once, for the host to start again with a big stack
+   * before much work is lost.
+   */
+  shallowStack?: number;
 }
 
 /** One element of the search path: `prefix=path`, or just `path` (prefix ""). */
@@ -81,6 +87,8 @@ export interface SearchPathEntry {
 
 export class Evaluator {
   readonly maxCallDepth: number;
+  /** `maxCallDepth`, or less on a thread with a small stack (`shallowStack`). */
+  private readonly depthLimit: number;
   private callDepth = 0;
   /** Global names and their values, in the order scope resolution numbers them. */
   readonly globalNames: string[] = [];
@@ -128,6 +136,7 @@ export class Evaluator {
     this.options = options;
     this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.maxCallDepth = options.maxCallDepth ?? 10000;
+    this.depthLimit = Math.min(this.maxCallDepth, options.shallowStack ?? Infinity);
     this.showValue = options.showValue ?? ((v) => showType(v));
     this.store = options.store ?? new EvalStore({ store: new MemoryStore() });
     this.io = corepkgsIO(this.store.storeIO(options.io ?? noIO));
@@ -315,11 +324,22 @@ export class Evaluator {
     }
   }
 
+  /**
+   * The error for a call beyond `depthLimit`: past `max-call-depth`, CppNix's error; before it
+   * (`shallowStack`), a stack overflow, so that the command re-runs with a big stack.
+   */
+  private tooDeep(env: Env | null, pos: number): Error {
+    if (this.callDepth >= this.maxCallDepth) {
+      return this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+    }
+    return new RangeError("Maximum call stack size exceeded (tsnix: deeper than shallowStack)");
+  }
+
   /** Runs `f` one level deeper, as CppNix's `addCallDepth`: too deep is a Nix error. */
   withCallDepth<T>(env: Env | null, pos: number, f: () => T): T {
-    if (++this.callDepth > this.maxCallDepth) {
+    if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
-      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+      throw this.tooDeep(env, pos);
     }
     try {
       return f();
@@ -332,9 +352,9 @@ export class Evaluator {
   forceDeep(l: Lazy): Value {
     const seen = new Set<object>();
     const go = (x: Lazy): void => {
-      if (++this.callDepth > this.maxCallDepth) {
+      if (++this.callDepth > this.depthLimit) {
         this.callDepth--;
-        throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", null);
+        throw this.tooDeep(null, -1);
       }
       try {
         goForced(this.force(x));
@@ -912,9 +932,9 @@ export class Evaluator {
   // --- function calls ------------------------------------------------------------------------
 
   callFunction(fn: Value, args: Lazy[], env: Env | null, pos: number): Value {
-    if (++this.callDepth > this.maxCallDepth) {
+    if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
-      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+      throw this.tooDeep(env, pos);
     }
     try {
       let f = fn;
@@ -1199,9 +1219,9 @@ export class Evaluator {
    * `outPath`.
    */
   equals(a: Lazy, b: Lazy, env: Env | null, pos: number, sameSlot = false): boolean {
-    if (++this.callDepth > this.maxCallDepth) {
+    if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
-      throw this.error("StackOverflowError", "stack overflow; max-call-depth exceeded", env, pos);
+      throw this.tooDeep(env, pos);
     }
     try {
       const x = this.force(a);

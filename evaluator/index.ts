@@ -62,6 +62,8 @@ export interface CreateOptions {
   builtins?: readonly Builtin[];
   /** Where created store objects go, and how (default: a fresh in-memory store). */
   store?: EvalStore;
+  /** See `EvaluatorOptions.shallowStack`. */
+  shallowStack?: number;
 }
 
 /** Every builtin tsnix implements, as data (name, arity, doc, implementation). */

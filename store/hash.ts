@@ -389,8 +389,39 @@ function sha512(data: Uint8Array): Uint8Array {
   return words32(h);
 }
 
+/**
+ * A faster implementation that a host may provide (Node's OpenSSL): the digest of bytes, or of
+ * a byte string (each char code one byte).
+ */
+export type HashFunction = (algorithm: HashAlgorithm, data: Uint8Array | string) => Uint8Array;
+
+let native: HashFunction | undefined;
+
+/**
+ * Makes `hash` and `hashBytes` use `f` (`undefined`: the TypeScript implementations again).
+ * The Node command line passes OpenSSL's (`node:crypto`), several times faster; the core itself
+ * imports none.
+ */
+export function useNativeHash(f: HashFunction | undefined): void {
+  native = f;
+}
+
+/** The digest of a byte string (a Nix string, a fingerprint, an ATerm). */
+export function hashBytes(algorithm: HashAlgorithm, s: string): Uint8Array {
+  if (native !== undefined) return native(algorithm, s);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return pureHash(algorithm, bytes);
+}
+
 /** The digest of `data`. */
 export function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
+  if (native !== undefined) return native(algorithm, data);
+  return pureHash(algorithm, data);
+}
+
+/** The digest of `data`, computed by the TypeScript implementations. */
+export function pureHash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
   switch (algorithm) {
     case "md5":
       return md5(data);
@@ -405,9 +436,11 @@ export function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
 
 // --- printing -----------------------------------------------------------------------------------
 
+const hexPairs = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function base16(digest: Uint8Array): string {
   let s = "";
-  for (const b of digest) s += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < digest.length; i++) s += hexPairs[digest[i]!];
   return s;
 }
 

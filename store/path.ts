@@ -20,8 +20,7 @@
  * `path '<hash>-<name>' is not a valid store path: name '<name>' …`.
  */
 
-import { byteStringToBytes } from "../lang/source.js";
-import { base16, hash, nixBase32, type HashAlgorithm } from "./hash.js";
+import { base16, hashBytes, nixBase32, type HashAlgorithm } from "./hash.js";
 
 /** The store directory Nix uses unless configured otherwise. */
 export const defaultStoreDir = "/nix/store";
@@ -107,7 +106,7 @@ export function makeStorePath(
   storeDir: string,
 ): string {
   const fingerprint = `${type}:sha256:${base16(innerSha256)}:${storeDir}:${name}`;
-  const hashPart = nixBase32(compressHash(hash("sha256", byteStringToBytes(fingerprint)), 20));
+  const hashPart = nixBase32(compressHash(hashBytes("sha256", fingerprint), 20));
   try {
     checkStorePathName(name);
   } catch (e) {
@@ -195,7 +194,7 @@ export function makeFixedOutputPath(
     );
   }
   const inner = `fixed:out:${contentAddressMethodPrefix(method)}${algo}:${base16(digest)}:`;
-  return makeStorePath("output:out", hash("sha256", byteStringToBytes(inner)), name, storeDir);
+  return makeStorePath("output:out", hashBytes("sha256", inner), name, storeDir);
 }
 
 function isEmpty(items: Iterable<string>): boolean {
@@ -224,7 +223,7 @@ export function makeOutputPath(
 
 /** `builtins.placeholder`: `"/" + nix32(sha256("nix-output:" + outputName))`. */
 export function hashPlaceholder(outputName: string): string {
-  return "/" + nixBase32(hash("sha256", byteStringToBytes(`nix-output:${outputName}`)));
+  return "/" + nixBase32(hashBytes("sha256", `nix-output:${outputName}`));
 }
 
 // --- parsing --------------------------------------------------------------------------------------
