@@ -174,7 +174,8 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
   let output: "plain" | "json" | "xml" | "raw" = "plain";
   let findFileMode = false;
   let location = true;
-  let readOnly = false;
+  /** `--readonly-mode`/`--read-write-mode`; by default read-only with `--eval`, as Nix. */
+  let readOnly: boolean | undefined;
   let gcRoot: string | undefined;
   const warn = (msg: string) => out.stderr.push(`warning: ${msg}\n`);
   const settings = defaultSettings(io);
@@ -253,8 +254,10 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
       case "--add-root":
         gcRoot = value();
         break;
-      case "--indirect":
       case "--dry-run":
+        readOnly = true;
+        break;
+      case "--indirect":
         break;
       case "--store":
         setSetting(settings, "store", value(), warn);
@@ -288,7 +291,9 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
           setSetting(settings, arg.slice(2), value(), warn);
           break;
         }
-        if (arg.startsWith("-") && arg !== "") throw usageError(arg, "nix-instantiate");
+        if (arg.startsWith("-") && arg !== "") {
+          throw usageError(arg, show ? "tsnix show-derivation" : "nix-instantiate");
+        }
         files.push(arg);
     }
   }
@@ -327,7 +332,7 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
   for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   const ev = createEvaluator({
     shallowStack: out.shallowStack,
-    store: openEvalStore(settings, readOnly, warn),
+    store: openEvalStore(settings, readOnly ?? (evalOnly || parseOnly), warn),
     maxCallDepth: settings.maxCallDepth,
     searchPath,
     io,
@@ -528,8 +533,10 @@ function drvInfo(ev: Evaluator, drv: Attrs): { drvPath: string; outputName: stri
       const s = ev.coerceToString(ev.force(d), new Set(), null, -1, { copyToStore: true });
       if (!ev.store.isStorePath(s))
         throw new NixError("EvalError", `path '${s}' is not in the Nix store`);
-      if (!s.endsWith(".drv"))
-        throw new NixError("EvalError", `path '${s}' is not a valid derivation path`);
+      if (!s.endsWith(".drv")) {
+        const base = s.slice(ev.store.storeDir.length + 1);
+        throw new NixError("EvalError", `store path '${base}' is not a valid derivation path`);
+      }
       return s;
     },
   );
@@ -546,17 +553,51 @@ function drvInfo(ev: Evaluator, drv: Attrs): { drvPath: string; outputName: stri
   return { drvPath, outputName };
 }
 
-/** `--add-root`: a symlink to the store object, named `rootName`; returns `rootName`. */
+/**
+ * `--add-root`: a symlink to the store object named `rootName` (CppNix's `addPermRoot`); returns
+ * `rootName`. An existing file is never replaced, unless it is a link into the store. With a
+ * store under another root the link points at the object's physical place, so that it resolves.
+ */
 function addRoot(ev: Evaluator, storePath: string, rootName: string): string {
   const store = ev.store.store;
-  const target = store instanceof LocalStore ? store.realPath(storePath) : storePath;
-  const link = Buffer.from(rootName, "latin1");
-  try {
-    fs.unlinkSync(link);
-  } catch {
-    // there was none
+  const inStore = (p: string) =>
+    p.startsWith(ev.store.storeDir + "/") ||
+    (store instanceof LocalStore && p.startsWith(store.realStoreDir + "/"));
+  if (inStore(rootName)) {
+    throw new NixError(
+      "IOError",
+      `creating a garbage collector root ("${rootName}") in the Nix store is forbidden (are you running nix-build inside the store?)`,
+    );
   }
-  fs.symlinkSync(Buffer.from(target, "latin1"), link);
+  const link = Buffer.from(rootName, "latin1");
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(link);
+  } catch {
+    // there is none
+  }
+  if (existing !== undefined) {
+    let target = "";
+    try {
+      target = fs.readlinkSync(link, { encoding: "buffer" }).toString("latin1");
+    } catch {
+      // not a symlink
+    }
+    if (!existing.isSymbolicLink() || !inStore(target)) {
+      throw new NixError("IOError", `cannot create symlink "${rootName}"; already exists`);
+    }
+  }
+  const target = store instanceof LocalStore ? store.realPath(storePath) : storePath;
+  const temp = Buffer.from(`${rootName}.tmp-${process.pid}-${Date.now()}`, "latin1");
+  try {
+    fs.mkdirSync(Buffer.from(rootName.slice(0, rootName.lastIndexOf("/")) || "/", "latin1"), {
+      recursive: true,
+    });
+    fs.symlinkSync(Buffer.from(target, "latin1"), temp);
+    fs.renameSync(temp, link);
+  } catch (e) {
+    throw new NixError("IOError", `creating symlink "${rootName}": ${(e as Error).message}`);
+  }
   return rootName;
 }
 

@@ -25,7 +25,7 @@ import {
   unparseDerivation,
   type Derivation,
 } from "../store/derivation.js";
-import { hash, HashError, type HashAlgorithm } from "../store/hash.js";
+import { hash, hashBytes, HashError, type HashAlgorithm } from "../store/hash.js";
 import { dumpFile, dumpPath, NarError, type NarFS, type PathFilter } from "../store/nar.js";
 import {
   BadStorePath,
@@ -171,9 +171,8 @@ export class EvalStore {
 
   /** `toFile`: a text object with these references. */
   addText(name: string, contents: string, references: readonly string[]): string {
-    const bytes = byteStringToBytes(contents);
-    const path = makeTextPath(name, hash("sha256", bytes), references, this.storeDir);
-    this.add(path, () => dumpFile(bytes), [...references].sort());
+    const path = makeTextPath(name, hashBytes("sha256", contents), references, this.storeDir);
+    this.add(path, () => dumpFile(byteStringToBytes(contents)), [...references].sort());
     return path;
   }
 
@@ -247,10 +246,9 @@ export class EvalStore {
   writeDerivation(drv: Derivation): string {
     const text = unparseDerivation(drv);
     const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
-    const bytes = byteStringToBytes(text);
-    const drvPath = makeTextPath(drv.name + ".drv", hash("sha256", bytes), refs, this.storeDir);
+    const drvPath = makeTextPath(drv.name + ".drv", hashBytes("sha256", text), refs, this.storeDir);
     this.drvs.set(drvPath, drv);
-    this.add(drvPath, () => dumpFile(bytes), refs);
+    this.add(drvPath, () => dumpFile(byteStringToBytes(text)), refs);
     return drvPath;
   }
 
@@ -259,9 +257,14 @@ export class EvalStore {
     const known = this.drvs.get(drvPath);
     if (known !== undefined) return known;
     if (!this.store.isValidPath(drvPath)) throw new StoreError(`path '${drvPath}' is not valid`);
-    const text = bytesToByteString(this.store.fs.readFile(drvPath));
     const name = drvPath.slice(this.storeDir.length + 34, -4);
-    const drv = parseDerivation(text, name);
+    let drv: Derivation;
+    try {
+      drv = parseDerivation(bytesToByteString(this.store.fs.readFile(drvPath)), name);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new StoreError(`error parsing derivation '${drvPath}': ${why}`);
+    }
     this.drvs.set(drvPath, drv);
     return drv;
   }

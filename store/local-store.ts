@@ -210,5 +210,6 @@ export function openStore(
   if (uri.startsWith("/") || uri.startsWith(".")) {
     return new LocalStore(nodePath.resolve(uri), storeDir);
   }
-  throw new Error(`don't know how to open Nix store with URI '${uri}'`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1] ?? uri;
+  throw new Error(`don't know how to open Nix store with scheme '${scheme}'`);
 }
