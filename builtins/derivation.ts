@@ -369,11 +369,14 @@ function derivationStrictInternal(
         env.set(o, "");
         drvOutputs.set(o, { path: "", hashAlgo: "", hash: "" });
       }
-      const h = ev.store.hashes.hashModulo(drv);
-      for (const o of outputs) {
-        const path = makeOutputPath(o, h, drvName, ev.store.storeDir);
-        env.set(o, path);
-        drvOutputs.set(o, { path, hashAlgo: "", hash: "" });
+      // Deferred (an input is content-addressed): the outputs stay without paths.
+      const h = ev.store.hashes.hashModuloOrDeferred(drv);
+      if (h !== undefined) {
+        for (const o of outputs) {
+          const path = makeOutputPath(o, h, drvName, ev.store.storeDir);
+          env.set(o, path);
+          drvOutputs.set(o, { path, hashAlgo: "", hash: "" });
+        }
       }
     }
   });

@@ -533,6 +533,11 @@ function checkOutput(
 
 /** What a derivation contributes as an input (CppNix's `HashModulo`). */
 interface InputHash {
+  /**
+   * No hash yet (CppNix's `DeferredDrv`): an output is content-addressed (floating) or impure,
+   * or an input derivation is deferred; outputs that depend on it are deferred too.
+   */
+  deferred?: true;
   /** Input-addressed: the hash of the replaced ATerm (hex), used for every output. */
   drvHex?: string;
   /** Fixed-output: per output, the hex of `sha256("fixed:out:…")`. */
@@ -560,15 +565,30 @@ export class DerivationHashes {
 
   /** The hash that names a new input-addressed derivation's outputs: SHA-256 of the masked form. */
   hashModulo(drv: Derivation): Uint8Array {
-    return hashBytes("sha256", this.unparseModulo(drv, true));
+    const h = this.hashModuloOrDeferred(drv);
+    if (h === undefined) throw new Error(`derivation '${drv.name}' depends on a deferred one`);
+    return h;
+  }
+
+  /**
+   * `hashModulo`, or undefined when an input derivation has no hash yet (content-addressed,
+   * impure, or itself deferred): then the new derivation's outputs are deferred, as in CppNix.
+   */
+  hashModuloOrDeferred(drv: Derivation): Uint8Array | undefined {
+    const inputDrvs = this.moduloInputs(drv);
+    if (inputDrvs === undefined) return undefined;
+    return hashBytes("sha256", unparseDerivation(drv, { maskOutputs: true, inputDrvs }));
   }
 
   /** The ATerm with input derivations replaced by their hashes, and outputs masked if `mask`. */
   unparseModulo(drv: Derivation, mask: boolean): string {
-    return unparseDerivation(drv, { maskOutputs: mask, inputDrvs: this.moduloInputs(drv) });
+    const inputDrvs = this.moduloInputs(drv);
+    if (inputDrvs === undefined) throw new Error(`derivation '${drv.name}' depends on a deferred one`);
+    return unparseDerivation(drv, { maskOutputs: mask, inputDrvs });
   }
 
-  private moduloInputs(drv: Derivation): Map<string, Set<string>> {
+  /** The input derivations replaced by their hashes; undefined if one of them is deferred. */
+  private moduloInputs(drv: Derivation): Map<string, Set<string>> | undefined {
     const inputs = new Map<string, Set<string>>();
     const add = (key: string, output: string): void => {
       let set = inputs.get(key);
@@ -577,6 +597,7 @@ export class DerivationHashes {
     };
     for (const [drvPath, outputNames] of drv.inputDrvs) {
       const h = this.inputHash(drvPath);
+      if (h.deferred) return undefined;
       if (h.drvHex !== undefined) {
         for (const o of outputNames) add(h.drvHex, o);
       } else {
@@ -643,17 +664,14 @@ export class DerivationHashes {
       byOutput.set("out", digest);
       return { fixedHex: new Map([["out", base16(digest)]]), byOutput };
     }
-    for (const [name, o] of drv.outputs) {
-      if (o.hashAlgo !== "" || o.path === "") {
-        throw new Error(
-          `derivation '${drvPath}' has no hash modulo: its output '${name}' is ${
-            o.hashAlgo === "" ? "deferred" : "content-addressed or impure"
-          }`,
-        );
-      }
+    // An output that is not input-addressed (floating, impure, deferred): no hash modulo.
+    for (const o of drv.outputs.values()) {
+      if (o.hashAlgo !== "" || o.path === "") return { deferred: true, byOutput };
     }
     if (drv.outputs.size === 0) throw new Error(`derivation '${drvPath}' has no outputs`);
-    const digest = hashBytes("sha256", this.unparseModulo(drv, false));
+    const inputDrvs = this.moduloInputs(drv);
+    if (inputDrvs === undefined) return { deferred: true, byOutput };
+    const digest = hashBytes("sha256", unparseDerivation(drv, { inputDrvs }));
     for (const name of drv.outputs.keys()) byOutput.set(name, digest);
     return { drvHex: base16(digest), byOutput };
   }

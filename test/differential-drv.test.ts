@@ -115,6 +115,25 @@ function generate(seed: number, count: number, withDrvPaths: boolean): string {
   return `let ${out.join("\n")} in [ ${deps.join(" ")} ]\n`;
 }
 
+/**
+ * Content-addressed (floating) and impure derivations, and what depends on them (deferred
+ * outputs, placeholders for output paths), behind their experimental features.
+ */
+const floatingExpr = `
+let
+  mk = name: attrs: derivation ({ inherit name; builder = "/bin/sh"; system = "x86_64-linux"; } // attrs);
+  ca = mk "ca" { __contentAddressed = true; outputs = [ "out" "dev" ]; };
+  caFlat = mk "ca-flat" { __contentAddressed = true; outputHashAlgo = "sha1"; outputHashMode = "flat"; };
+  imp = mk "imp" { __impure = true; };
+  onCa = mk "on-ca" { inherit ca; dev = ca.dev; };
+  onOnCa = mk "on-on-ca" { inherit onCa; };
+  onImp = mk "on-imp" { inherit imp; };
+  fod = mk "fod" { outputHash = builtins.hashString "sha256" "x"; outputHashAlgo = "sha256"; };
+  onFodAndCa = mk "mixed" { inherit fod caFlat; };
+in
+[ ca caFlat imp onCa onOnCa onImp onFodAndCa ]
+`;
+
 /** `.drv` paths as nix-instantiate prints them for `expr`, with `args`. */
 function nixInstantiate(expr: string, args: string[]): string {
   const r = spawnSync("nix-instantiate", [...args, "-E", expr], {
@@ -136,6 +155,34 @@ describe.skipIf(!haveNix)("random derivations: tsnix and nix-instantiate agree",
       expect(ours.stdout).toBe(nixInstantiate(expr, ["--readonly-mode"]));
     });
   }
+  test("the example package (a builder script and a source directory) has Nix's drvPath", () => {
+    const example = path.resolve(path.dirname(langDir), "../examples/hello");
+    const r = spawnSync("nix-instantiate", ["--readonly-mode", example], {
+      env: { PATH: process.env["PATH"], HOME: "/fake-home", NIX_REMOTE: "dummy://" },
+    });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const ours = runCli(["instantiate", "--readonly-mode", example], testHost(""));
+    expect(ours.stdout).toMatch(/^\/nix\/store\/[a-z0-9]{32}-hello-1\.0\.drv\n$/);
+    expect(ours.stdout).toBe(r.stdout.toString("latin1"));
+  });
+
+  test("content-addressed and impure derivations, and deferred outputs", () => {
+    const features = [
+      "--extra-experimental-features",
+      "ca-derivations impure-derivations",
+      "--readonly-mode",
+    ];
+    const ours = runCli(["instantiate", ...features, "-E", floatingExpr], testHost(""));
+    expect(ours.stderr).not.toContain("error");
+    expect(ours.stdout).toBe(nixInstantiate(floatingExpr, features));
+    const paths = `map (d: d.outPath) (${floatingExpr})`;
+    const eval_ = ["--eval", "--strict", "--json", ...features];
+    const ourPaths = runCli(["instantiate", ...eval_, "-E", paths], testHost(""));
+    expect(ourPaths.stderr).toBe("");
+    // Nix 2.8 ends `--json` output without a newline; current Nix prints one (processExpr).
+    expect(ourPaths.stdout).toBe(nixInstantiate(paths, eval_) + "\n");
+  });
+
   // Writing, with `drvPath` dependencies: Nix writes into a store of its own under a temporary
   // root (`--store DIR`), tsnix into memory.
   for (const seed of [7, 8, 9]) {
