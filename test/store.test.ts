@@ -1173,15 +1173,26 @@ describe("every derivation vector", () => {
     );
   });
 
-  test("deferred and floating outputs have no hash modulo", () => {
-    const drv = parseDerivation(
+  test("a floating output is deferred, and so is what depends on it", () => {
+    const ca = parseDerivation(
       'Derive([("out","","r:sha256","")],[],[],"x","/bin/sh",[],[])',
       "ca",
     );
-    const hashes = new DerivationHashes(S, () => drv);
-    expect(() => hashes.hashAsInput("/nix/store/00000000000000000000000000000000-ca.drv")).toThrow(
-      /has no hash modulo/,
-    );
+    const caPath = "/nix/store/00000000000000000000000000000000-ca.drv";
+    const hashes = new DerivationHashes(S, () => ca);
+    expect(hashes.hashAsInput(caPath).size).toBe(0);
+    const user: Derivation = {
+      name: "user",
+      outputs: new Map([["out", { path: "", hashAlgo: "", hash: "" }]]),
+      inputDrvs: new Map([[caPath, new Set(["out"])]]),
+      inputSrcs: new Set(),
+      platform: "x",
+      builder: "/bin/sh",
+      args: [],
+      env: new Map(),
+    };
+    expect(hashes.hashModuloOrDeferred(user)).toBeUndefined();
+    expect(() => hashes.hashModulo(user)).toThrow(/depends on a deferred one/);
   });
 });
 
