@@ -4,8 +4,9 @@
  * (`1.0` is a float), no NUL bytes, and dates and times are an error unless the experimental
  * feature `parse-toml-timestamps` gives them as `{ _type = "timestamp"; value = "…"; }`.
  *
- * Known gap: smol-toml keeps timestamps to the millisecond, so `value` shows at most three
- * subsecond digits where toml11 shows six or nine.
+ * smol-toml keeps times to the millisecond (a JS `Date`); toml11 keeps nanoseconds and prints
+ * 3, 6 or 9 subsecond digits. So times with more than three digits are taken out of the text
+ * before parsing (each replaced by a unique string, `fineTimes`) and printed from their digits.
  */
 
 import { parse, TomlDate } from "smol-toml";
@@ -32,9 +33,92 @@ function timestamp(d: TomlDate): string {
   return d.toISOString().replace(/\.000(?=$|Z|[+-])/, "");
 }
 
+/**
+ * The date-times and times in `text` with more than three subsecond digits, outside strings
+ * and comments, each replaced by a string `MARKER<n>` (MARKER does not occur in the text).
+ */
+function fineTimes(text: string): { text: string; marker: string; times: string[] } {
+  let marker = "\u{e000}tsnix-time-";
+  while (text.includes(marker)) marker += "\u{e000}";
+  const times: string[] = [];
+  const time = /^(?:\d{4}-\d{2}-\d{2}[Tt ])?\d{2}:\d{2}:\d{2}\.\d{4,}(?:[Zz]|[+-]\d{2}:\d{2})?/;
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "#") {
+      const end = text.indexOf("\n", i);
+      const stop = end < 0 ? text.length : end;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "'") {
+      const triple = text.startsWith(c.repeat(3), i);
+      const quote = triple ? c.repeat(3) : c;
+      let j = i + quote.length;
+      for (;;) {
+        if (j >= text.length) break;
+        if (c === '"' && text[j] === "\\") j += 2;
+        else if (text.startsWith(quote, j)) {
+          j += quote.length;
+          // A multi-line string may end with up to two more quotes.
+          while (triple && text[j] === c && text.startsWith(c, j)) j++;
+          break;
+        } else j++;
+      }
+      out += text.slice(i, j);
+      i = j;
+    } else {
+      const m =
+        /[0-9]/.test(c) && !/[A-Za-z0-9_-]/.test(text[i - 1] ?? "")
+          ? time.exec(text.slice(i, i + 64))
+          : null;
+      if (m) {
+        out += JSON.stringify(marker + times.length);
+        times.push(m[0]);
+        i += m[0].length;
+      } else {
+        out += c;
+        i++;
+      }
+    }
+  }
+  return { text: out, marker, times };
+}
+
+/** toml11's print of a time with many subsecond digits: 3, 6 or 9 of them (or none). */
+function fineTimestamp(raw: string): string {
+  const dot = raw.indexOf(".");
+  let end = dot + 1;
+  while (end < raw.length && /[0-9]/.test(raw[end]!)) end++;
+  const nanos = raw
+    .slice(dot + 1, end)
+    .slice(0, 9)
+    .padEnd(9, "0");
+  const base = raw.slice(0, dot) + ".000" + raw.slice(end);
+  const hasDate = /^\d{4}-/.test(base);
+  const printed = timestamp(
+    hasDate ? new TomlDate(base.slice(0, 10) + "T" + base.slice(11)) : new TomlDate(base),
+  );
+  const digits = nanos.endsWith("000000")
+    ? nanos.slice(0, 3)
+    : nanos.endsWith("000")
+      ? nanos.slice(0, 6)
+      : nanos;
+  const fraction = /^0+$/.test(digits) ? "" : "." + digits;
+  // `printed` has no fraction (it was .000): put ours after the seconds.
+  const secs = printed.search(/:\d{2}(?=$|Z|[+-])/) + 3;
+  return printed.slice(0, secs) + fraction + printed.slice(secs);
+}
+
 /** With `integersAsBigInt: true`, every TOML integer is a bigint and every JS number a float. */
-function convert(ev: Evaluator, x: unknown): Value {
-  if (typeof x === "string") return noNul(utf8ToByteString(x));
+function convert(ev: Evaluator, x: unknown, fine: ReturnType<typeof fineTimes>): Value {
+  if (typeof x === "string") {
+    if (fine.times.length > 0 && x.startsWith(fine.marker)) {
+      const raw = fine.times[Number(x.slice(fine.marker.length))];
+      if (raw !== undefined) return timestampValue(ev, fineTimestamp(raw));
+    }
+    return noNul(utf8ToByteString(x));
+  }
   if (typeof x === "boolean") return x;
   if (typeof x === "number") return new NixFloat(x);
   if (typeof x === "bigint") {
@@ -45,23 +129,26 @@ function convert(ev: Evaluator, x: unknown): Value {
     }
     return nixInt(x);
   }
-  if (x instanceof TomlDate) {
-    if (!ev.experimentalFeatures.has("parse-toml-timestamps")) {
-      throw new TomlProblem("Dates and times are not supported");
-    }
-    return new Attrs(
-      new Map<string, Lazy>([
-        ["_type", "timestamp"],
-        ["value", timestamp(x)],
-      ]),
-    );
-  }
-  if (Array.isArray(x)) return x.map((e) => convert(ev, e));
+  if (x instanceof TomlDate) return timestampValue(ev, timestamp(x));
+  if (Array.isArray(x)) return x.map((e) => convert(ev, e, fine));
   const map = new Map<string, Lazy>();
   for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
-    map.set(noNul(utf8ToByteString(k)), convert(ev, v));
+    map.set(noNul(utf8ToByteString(k)), convert(ev, v, fine));
   }
   return new Attrs(map);
+}
+
+/** `{ _type = "timestamp"; value = …; }`, with the experimental feature. */
+function timestampValue(ev: Evaluator, value: string): Value {
+  if (!ev.experimentalFeatures.has("parse-toml-timestamps")) {
+    throw new TomlProblem("Dates and times are not supported");
+  }
+  return new Attrs(
+    new Map<string, Lazy>([
+      ["_type", "timestamp"],
+      ["value", value],
+    ]),
+  );
 }
 
 export const tomlBuiltins: Builtin[] = [
@@ -77,10 +164,9 @@ export const tomlBuiltins: Builtin[] = [
         () => ev.forceString(e!, site.env, site.pos),
       );
       try {
-        const doc = parse(new TextDecoder().decode(byteStringToBytes(text)), {
-          integersAsBigInt: true,
-        });
-        return convert(ev, doc);
+        const fine = fineTimes(new TextDecoder().decode(byteStringToBytes(text)));
+        const doc = parse(fine.text, { integersAsBigInt: true });
+        return convert(ev, doc, fine);
       } catch (err) {
         const msg =
           err instanceof TomlProblem
