@@ -583,7 +583,8 @@ export class DerivationHashes {
   /** The ATerm with input derivations replaced by their hashes, and outputs masked if `mask`. */
   unparseModulo(drv: Derivation, mask: boolean): string {
     const inputDrvs = this.moduloInputs(drv);
-    if (inputDrvs === undefined) throw new Error(`derivation '${drv.name}' depends on a deferred one`);
+    if (inputDrvs === undefined)
+      throw new Error(`derivation '${drv.name}' depends on a deferred one`);
     return unparseDerivation(drv, { maskOutputs: mask, inputDrvs });
   }
 
