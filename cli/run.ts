@@ -434,15 +434,11 @@ function openEvalStore(
   } catch (e) {
     throw new NixError("UsageError", (e as Error).message);
   }
-  const drvs = new Map<string, Derivation>();
   return new EvalStore({
     store,
     readOnly,
     allowImportFromDerivation: settings.allowImportFromDerivation,
-    realizer: new RecordRealizer((drvPath) => {
-      const d = drvs.get(drvPath);
-      return new Map([...(d?.outputs ?? [])].map(([o, out]) => [o, out.path]));
-    }),
+    realizer: new RecordRealizer(),
     log: (line) => warn(line),
   });
 }

@@ -11,6 +11,8 @@
  * Node directory store is in local-store.ts. No `node:*` imports here.
  */
 
+import { bytesToByteString } from "../lang/source.js";
+import { parseDerivation, type Derivation } from "./derivation.js";
 import { hash } from "./hash.js";
 import { dumpNode, parseNar, type FileType, type NarFS, type NarNode } from "./nar.js";
 
@@ -156,23 +158,74 @@ export class MemoryStore implements Store {
   };
 }
 
+/** One derivation of a build plan: its `.drv` path and the output paths it would produce. */
+export interface BuildRecord {
+  readonly drvPath: string;
+  readonly derivation: Derivation;
+  /** Output name → store path ("" for an output whose path is not known yet). */
+  readonly outputs: ReadonlyMap<string, string>;
+}
+
 /**
- * The `record` realizer: builds nothing. It records what it was asked to realise (the
- * derivations and the output paths they would produce), for an embedder to hand elsewhere.
+ * The `record` realizer: builds nothing. Asked to realise derivations, it records the whole
+ * closure of derivations they need (inputs before the derivations that use them; each once),
+ * for an embedder to hand elsewhere, and answers with the output paths they would have.
+ * Evaluation cannot use it to build (it has no `realiseSync`): import from derivation is an
+ * error with it.
  */
 export class RecordRealizer implements Realizer {
   readonly name = "record";
-  readonly records: BuildResult[] = [];
-
-  constructor(private readonly outputsOf: (drvPath: string) => ReadonlyMap<string, string>) {}
+  readonly records: BuildRecord[] = [];
+  private readonly recorded = new Set<string>();
 
   realise(store: Store, requests: readonly BuildRequest[]): Promise<BuildResult[]> {
-    const results = requests.map((r) => {
-      const all = this.outputsOf(r.drvPath);
-      const outputs = new Map([...all].filter(([o]) => r.outputs.includes(o)));
-      return { drvPath: r.drvPath, outputs };
-    });
-    this.records.push(...results);
-    return Promise.resolve(results);
+    const read = (drvPath: string): Derivation => {
+      const name = drvPath.slice(store.storeDir.length + 34, -".drv".length);
+      return parseDerivation(bytesToByteString(store.fs.readFile(drvPath)), name, store.storeDir);
+    };
+    const visit = (drvPath: string): BuildRecord => {
+      const drv = read(drvPath);
+      const record: BuildRecord = {
+        drvPath,
+        derivation: drv,
+        outputs: new Map([...drv.outputs].map(([o, out]) => [o, out.path])),
+      };
+      if (!this.recorded.has(drvPath)) {
+        // Inputs first. (An explicit stack: dependency chains can be thousands long.)
+        const order: string[] = [];
+        const stack: [string, boolean][] = [[drvPath, false]];
+        const seen = new Set<string>();
+        while (stack.length > 0) {
+          const [p, expanded] = stack.pop()!;
+          if (expanded) {
+            order.push(p);
+            continue;
+          }
+          if (seen.has(p) || this.recorded.has(p)) continue;
+          seen.add(p);
+          stack.push([p, true]);
+          for (const input of read(p).inputDrvs.keys()) stack.push([input, false]);
+        }
+        for (const p of order) {
+          this.recorded.add(p);
+          const d = p === drvPath ? drv : read(p);
+          this.records.push({
+            drvPath: p,
+            derivation: d,
+            outputs: new Map([...d.outputs].map(([o, out]) => [o, out.path])),
+          });
+        }
+      }
+      return record;
+    };
+    return Promise.resolve(
+      requests.map((r) => {
+        const { outputs } = visit(r.drvPath);
+        return {
+          drvPath: r.drvPath,
+          outputs: new Map([...outputs].filter(([o]) => r.outputs.includes(o))),
+        };
+      }),
+    );
   }
 }
