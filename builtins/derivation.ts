@@ -137,7 +137,9 @@ function derivationStrictInternal(
   drvName: string,
   attrs: Attrs,
 ): Value {
-  const err = (message: string) => ev.error("EvalError", message, site.env, site.pos);
+  // CppNix reports these `.atPos(v)` of the value being made, which has no position: the
+  // "while calling the 'derivationStrict' builtin" frame shows where.
+  const err = (message: string) => ev.error("EvalError", message, null);
   try {
     checkStorePathName(drvName);
   } catch (e) {
@@ -302,7 +304,7 @@ function derivationStrictInternal(
     if (set === undefined) inputDrvs.set(drvPath, (set = new Set()));
     set.add(output);
   };
-  ev.storeOp(site.env, site.pos, () => {
+  ev.storeOp(null, -1, () => {
     for (const c of context) {
       if (c.startsWith("=")) {
         for (const p of ev.store.closure(c.slice(1))) {
@@ -340,7 +342,7 @@ function derivationStrictInternal(
     args,
     env,
   };
-  ev.storeOp(site.env, site.pos, () => {
+  ev.storeOp(null, -1, () => {
     if (outputHash !== undefined) {
       if (outputs.length !== 1 || outputs[0] !== "out") {
         throw err("multiple outputs are not supported in fixed-output derivations");
@@ -381,7 +383,7 @@ function derivationStrictInternal(
     }
   });
 
-  const drvPath = ev.storeOp(site.env, site.pos, () => ev.store.writeDerivation(drv));
+  const drvPath = ev.storeOp(null, -1, () => ev.store.writeDerivation(drv));
   const result = new Map<string, Lazy>();
   result.set("drvPath", new NixString(drvPath, new Set(["=" + drvPath])));
   for (const [o, out] of drvOutputs) {

@@ -272,7 +272,7 @@ export const evaluationBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.placeholder",
-        () => ev.forceString(o!, site.env, site.pos),
+        () => ev.forceStringNoContext(o!, site.env, site.pos),
       );
       return "/" + nixBase32(hashBytes("sha256", `nix-output:${name}`));
     },
