@@ -50,6 +50,9 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
     impl(ev, [a, b], site) {
       const x = ev.force(a!);
       const y = ev.force(b!);
+      if (typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)) {
+        return ev.intOp(op, x, y, site.env, site.pos);
+      }
       if (name === "div") {
         const f2 = forceFloat(ev, y, site, second);
         if (f2 === 0) throw ev.error("EvalError", "division by zero", site.env, site.pos);
@@ -73,6 +76,7 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
 }
 
 function compareNumbers(a: Num, b: Num): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (a instanceof NixFloat || b instanceof NixFloat) {
     const x = a instanceof NixFloat ? a.value : Number(a);
     const y = b instanceof NixFloat ? b.value : Number(b);
@@ -85,6 +89,7 @@ function compareNumbers(a: Num, b: Num): number {
 
 /** CppNix's `CompareValues`: is a < b? (Numbers, strings, paths and lists only.) */
 export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boolean {
+  if (typeof a === "number" && typeof b === "number") return a < b;
   const isNum = (v: Value): v is Num =>
     typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat;
   const str = (v: Value): string | undefined =>

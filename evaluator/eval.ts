@@ -85,6 +85,10 @@ export interface SearchPathEntry {
   readonly path: string;
 }
 
+/** `coerceToString`'s options for string concatenation: copy paths (or not, after a path). */
+const copy = { copyToStore: true } as const;
+const noCopy = { copyToStore: false } as const;
+
 export class Evaluator {
   readonly maxCallDepth: number;
   /** `maxCallDepth`, or less on a thread with a small stack (`shallowStack`). */
@@ -520,47 +524,16 @@ export class Evaluator {
           const l = this.lookupVar(e.level!, e.displ!, env);
           return l instanceof Thunk ? this.force(l) : l;
         }
-        case "Int":
-        case "String":
-          return e.value;
-        case "Float":
-          return new NixFloat(e.value);
-        case "Path":
-          return new NixPath(e.value);
-        case "Select":
-          return this.evalSelect(e, env);
-        case "OpHasAttr": {
-          let v = this.eval(e.subject, env);
-          for (const name of e.path) {
-            if (!(v instanceof Attrs)) return false;
-            const l = v.get(this.attrName(name, env));
-            if (l === undefined) return false;
-            v = this.force(l);
-          }
-          return true;
-        }
-        case "Attrs":
-          return this.evalAttrs(e, env);
-        case "List":
-          return e.elems.map((x) => this.thunk(x, env));
-        case "Lambda":
-          return new Lambda(e, env);
         case "Call": {
           const fn = this.eval(e.fn, env);
-          const args = e.args.map((a) => this.thunk(a, env));
+          // Built by push, as every other argument list is a literal: the same (packed) array
+          // kind everywhere keeps callFunction's code from being thrown away mid-recursion.
+          const args: Lazy[] = [];
+          for (const a of e.args) args.push(this.thunk(a, env));
           return this.callFunction(fn, args, env, e.pos);
         }
-        case "Let": {
-          env = this.bindRecursive(e.attrs, env);
-          e = e.body;
-          continue;
-        }
-        case "With": {
-          const attrs = this.thunk(e.attrs, env);
-          env = new Env(env, [attrs], env.source, true);
-          e = e.body;
-          continue;
-        }
+        case "Select":
+          return this.evalSelect(e, env);
         case "If": {
           let cond: boolean;
           try {
@@ -571,9 +544,53 @@ export class Evaluator {
             }
             throw err;
           }
-          e = cond ? e.then : e.else;
+          // Both branches are read every time: a branch first taken at the bottom of a deep
+          // recursion would otherwise throw away the optimised code of every frame above it.
+          const then = e.then;
+          const otherwise = e.else;
+          e = cond ? then : otherwise;
           continue;
         }
+        case "BinOp":
+          return this.evalBinOp(e, env);
+        case "Int":
+        case "String":
+          return e.value;
+        case "ConcatStrings":
+          return this.evalConcat(e.forceString, e.parts, env, e.pos);
+        case "Lambda":
+          return new Lambda(e, env);
+        case "Attrs":
+          return this.evalAttrs(e, env);
+        case "List":
+          return e.elems.map((x) => this.thunk(x, env));
+        case "Let": {
+          env = this.bindRecursive(e.attrs, env);
+          e = e.body;
+          continue;
+        }
+        case "OpNot":
+          return !this.forceBool(this.eval(e.expr, env), env, e.start);
+        case "With": {
+          const attrs = this.thunk(e.attrs, env);
+          env = new Env(env, [attrs], env.source, true);
+          e = e.body;
+          continue;
+        }
+        case "OpHasAttr": {
+          let v = this.eval(e.subject, env);
+          for (const name of e.path) {
+            if (!(v instanceof Attrs)) return false;
+            const l = v.get(this.attrName(name, env));
+            if (l === undefined) return false;
+            v = this.force(l);
+          }
+          return true;
+        }
+        case "Float":
+          return new NixFloat(e.value);
+        case "Path":
+          return new NixPath(e.value);
         case "Assert": {
           const a = e;
           const ok = this.withFrame(
@@ -605,12 +622,6 @@ export class Evaluator {
           e = a.body;
           continue;
         }
-        case "OpNot":
-          return !this.forceBool(this.eval(e.expr, env), env, e.start);
-        case "BinOp":
-          return this.evalBinOp(e, env);
-        case "ConcatStrings":
-          return this.evalConcat(e.forceString, e.parts, env, e.pos);
         case "Pos":
           return this.posAttrs({ source: env.source, offset: e.pos });
         case "InheritFrom":
@@ -814,13 +825,18 @@ export class Evaluator {
       return acc;
     }
     const isPath = !forceString && first instanceof NixPath;
-    const context = new Set<string>();
-    let s = this.coerceToString(first, context, env, pos, { copyToStore: !isPath });
+    const opts = isPath ? noCopy : copy;
+    // Most parts are plain strings: no context set until a part has one.
+    let context: Set<string> | undefined;
+    let s: string;
+    if (typeof first === "string") s = first;
+    else s = this.coerceToString(first, (context = new Set()), env, pos, opts);
     for (let i = 1; i < parts.length; i++) {
-      s += this.coerceToString(this.eval(parts[i]!, env), context, env, pos, {
-        copyToStore: !isPath,
-      });
+      const v = this.eval(parts[i]!, env);
+      if (typeof v === "string") s += v;
+      else s += this.coerceToString(v, (context ??= new Set()), env, pos, opts);
     }
+    if (context === undefined) return isPath ? new NixPath(canonPath(s)) : s;
     if (isPath) {
       if (context.size > 0) {
         throw this.error(
@@ -937,6 +953,11 @@ export class Evaluator {
       throw this.tooDeep(env, pos);
     }
     try {
+      // The common cases first: a lambda applied to one argument, a builtin to all of its own.
+      if (fn instanceof Lambda && args.length === 1) return this.callLambda(fn, args[0]!, env, pos);
+      if (fn instanceof PrimOp && fn.arity === args.length) {
+        return this.callPrimOp(fn, args, env, pos);
+      }
       let f = fn;
       let i = 0;
       while (i < args.length) {
@@ -949,20 +970,10 @@ export class Evaluator {
           const take = args.slice(i, i + need);
           i += take.length;
           const all = have.length === 0 ? take : [...have, ...take];
-          if (all.length < primOp.arity) f = new PrimOpApp(primOp, all);
-          else {
-            try {
-              f = primOp.impl(all, env, pos);
-            } catch (e) {
-              if (e instanceof NixError) {
-                e.addTrace(
-                  `while calling the '${primOp.name}' builtin`,
-                  env ? this.pos(env, pos) : undefined,
-                );
-              }
-              throw e;
-            }
-          }
+          f =
+            all.length < primOp.arity
+              ? new PrimOpApp(primOp, all)
+              : this.callPrimOp(primOp, all, env, pos);
         } else if (f instanceof Attrs && f.get("__functor") !== undefined) {
           const functor = this.force(f.get("__functor")!);
           f = this.callFunction(this.callFunction(functor, [f], env, pos), [args[i++]!], env, pos);
@@ -978,6 +989,21 @@ export class Evaluator {
       return f;
     } finally {
       this.callDepth--;
+    }
+  }
+
+  /** A builtin applied to all of its arguments; its errors get CppNix's "while calling" frame. */
+  private callPrimOp(primOp: PrimOp, args: Lazy[], env: Env | null, pos: number): Value {
+    try {
+      return primOp.impl(args, env, pos);
+    } catch (e) {
+      if (e instanceof NixError) {
+        e.addTrace(
+          `while calling the '${primOp.name}' builtin`,
+          env ? this.pos(env, pos) : undefined,
+        );
+      }
+      throw e;
     }
   }
 
