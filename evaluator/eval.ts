@@ -77,6 +77,11 @@ export interface EvaluatorOptions {
    * before much work is lost.
    */
   shallowStack?: number;
+  /**
+   * Asked now and then during evaluation (every 4,096 calls): true stops it with CppNix's
+   * `interrupted by the user` (the REPL's Ctrl-C, set from another thread).
+   */
+  interrupted?: () => boolean;
 }
 
 /** One element of the search path: `prefix=path`, or just `path` (prefix ""). */
@@ -94,6 +99,8 @@ export class Evaluator {
   /** `maxCallDepth`, or less on a thread with a small stack (`shallowStack`). */
   private readonly depthLimit: number;
   private callDepth = 0;
+  /** Calls so far, to ask `interrupted` now and then. */
+  private calls = 0;
   /** Global names and their values, in the order scope resolution numbers them. */
   readonly globalNames: string[] = [];
   readonly globalValues: Lazy[] = [];
@@ -322,8 +329,13 @@ export class Evaluator {
       l.fn = l.arg = null;
       return v;
     } catch (e) {
-      l.state = ThunkState.Failed;
-      l.error = e;
+      if (e instanceof NixError && e.kind === "Interrupted") {
+        // An interruption is not the thunk's value: forcing it again evaluates it again.
+        l.state = ThunkState.Pending;
+      } else {
+        l.state = ThunkState.Failed;
+        l.error = e;
+      }
       throw e;
     }
   }
@@ -951,6 +963,10 @@ export class Evaluator {
     if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
       throw this.tooDeep(env, pos);
+    }
+    if ((++this.calls & 4095) === 0 && this.options.interrupted?.()) {
+      this.callDepth--;
+      throw new NixError("Interrupted", "interrupted by the user");
     }
     try {
       // The common cases first: a lambda applied to one argument, a builtin to all of its own.

@@ -64,6 +64,8 @@ export interface CreateOptions {
   store?: EvalStore;
   /** See `EvaluatorOptions.shallowStack`. */
   shallowStack?: number;
+  /** See `EvaluatorOptions.interrupted`. */
+  interrupted?: () => boolean;
 }
 
 /** Every builtin tsnix implements, as data (name, arity, doc, implementation). */

@@ -28,7 +28,9 @@ export type ErrorKind =
   | "InfiniteRecursionError"
   | "StackOverflowError"
   | "IOError"
-  | "UsageError";
+  | "UsageError"
+  /** Ctrl-C during evaluation (the REPL goes on). */
+  | "Interrupted";
 
 export interface Trace {
   readonly pos: Pos | undefined;
