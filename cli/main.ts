@@ -11,6 +11,7 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { nodeHost, setStdin, stdinRead } from "./host.js";
+import { replShell, replWorker } from "./repl/shell.js";
 import { run, type RunResult } from "./run.js";
 
 const BIG_STACK_MB = 2048;
@@ -90,7 +91,9 @@ function instantiatesDerivations(argv: string[]): boolean {
 
 if (isMainThread) {
   const argv = process.argv.slice(2);
-  if (instantiatesDerivations(argv)) {
+  if (argv[0] === "repl" && !argv.includes("--help")) {
+    void replShell(argv.slice(1), new URL(import.meta.url)).then((code) => process.exit(code));
+  } else if (instantiatesDerivations(argv)) {
     // The worker cannot read our stdin: read it here for `-`.
     if (argv.includes("-")) nodeHost.readStdin();
     runInBigStack(argv);
@@ -102,6 +105,11 @@ if (isMainThread) {
       runInBigStack(argv);
     }
   }
+} else if ((workerData as { repl?: unknown }).repl !== undefined) {
+  const { argv, interrupt, colors } = (
+    workerData as { repl: { argv: string[]; interrupt: Int32Array; colors: boolean } }
+  ).repl;
+  replWorker(argv, interrupt, colors);
 } else {
   const { argv, stdin } = workerData as { argv: string[]; stdin: string | undefined };
   setStdin(stdin);

@@ -50,6 +50,8 @@ Commands:
                  evaluate Nix expressions like nix-instantiate (--parse prints the AST)
   eval [-E EXPR | FILE... | -] [--strict] [--json | --xml | --raw] [-A ATTRPATH]...
                  the short form of instantiate --eval
+  repl [FILE...] [-I PATH] [--arg NAME EXPR] [--argstr NAME STRING]
+                 explore Nix interactively, as nix repl
   show-derivation [-r] [--pretty] (FILE | -E EXPR | PATH.drv)... [-A ATTRPATH]...
                  print derivations as JSON, as nix derivation show does
   parse FILE|- [--json]
@@ -88,6 +90,15 @@ function dispatch(argv: string[], io: HostIO, out: Output): number {
       return parseCommand(rest, io, out);
     case "show-derivation":
       return showDerivation(rest, io, out);
+    case "repl":
+      // The REPL itself runs from cli/main.ts (it needs a terminal); here only its help.
+      out.stdout.push(
+        "Usage: tsnix repl [FILE...] [-I PATH] [--arg NAME EXPR] [--argstr NAME STRING]\n" +
+          "                  [--option NAME VALUE] [--store STORE] [--show-trace]\n" +
+          "Loads the FILEs (their attributes become variables) and reads expressions and\n" +
+          "commands; type :? in the REPL for the commands.\n",
+      );
+      return 0;
     case "--version":
       out.stdout.push("tsnix 0.1.0\n");
       return 0;
@@ -423,7 +434,7 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
 }
 
 /** The evaluator's store from the settings (`--store`, `TSNIX_STORE`) and `--readonly-mode`. */
-function openEvalStore(
+export function openEvalStore(
   settings: Settings,
   readOnly: boolean,
   warn: (m: string) => void,

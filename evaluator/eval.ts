@@ -177,16 +177,26 @@ export class Evaluator {
    * its value unevaluated (as `--arg` values are).
    */
   lazyText(text: string, origin: Origin, basePath: string): Lazy {
-    const { expr, source } = parse(text, origin, {
+    const { expr, source } = parse(text, origin, this.parseOptions(basePath));
+    checkScopes(expr, source, this.globalNames);
+    return new Thunk(expr, this.fileEnv(source));
+  }
+
+  /** The options text is parsed with (the REPL parses its input itself: cli/repl/core.ts). */
+  parseOptions(basePath: string): ParseOptions {
+    return {
       basePath,
       home: this.options.home ?? this.io.env("HOME") ?? "/",
       experimentalFeatures: this.options.experimentalFeatures,
       warn: this.options.warn,
       lints: this.options.lints,
       warnAt: this.options.warnAt,
-    });
-    checkScopes(expr, source, this.globalNames);
-    return new Thunk(expr, this.fileEnv(source));
+    };
+  }
+
+  /** Forgets the files evaluated so far, so that they are read again (the REPL's `:l`). */
+  resetFileCache(): void {
+    this.fileCache.clear();
   }
 
   /**

@@ -137,6 +137,20 @@ export function parse(text: string, origin: Source["origin"], options: ParseOpti
   return { expr: parser.parseTop(), source };
 }
 
+/**
+ * CppNix's `parseReplBindings`: the REPL's `x = 1; inherit (a) b;`, one or more bindings (each
+ * ending in `;`) and nothing after them, as a non-recursive attribute set. Throws a `NixError`.
+ */
+export function parseBindings(
+  text: string,
+  origin: Source["origin"],
+  options: ParseOptions,
+): { attrs: ExprAttrs; source: Source } {
+  const source = new Source(origin, text);
+  const parser = new Parser(source, options);
+  return { attrs: parser.parseBindingsTop(), source };
+}
+
 class Parser {
   private readonly tokens: Tokens;
   private readonly types: Uint8Array;
@@ -264,6 +278,19 @@ class Parser {
     const e = this.expr();
     if (this.cur() !== Tok.EOF) throw this.unexpected([Tok.EOF]);
     return e;
+  }
+
+  /** `binds1` up to the end of the input (see `parseBindings`). */
+  parseBindingsTop(): ExprAttrs {
+    const t = this.cur();
+    const startsBinding =
+      t === Tok.Inherit ||
+      t === Tok.Id ||
+      t === Tok.OrKw ||
+      t === Tok.DQuote ||
+      t === Tok.DollarCurly;
+    if (!startsBinding) throw this.unexpected([Tok.Id, Tok.Inherit]);
+    return this.binds("repl", this.offset());
   }
 
   private expr(): Expr {
@@ -994,11 +1021,11 @@ class Parser {
   }
 
   /**
-   * Bindings up to `}` or `in`. `context` only chooses the expected tokens bison names when the
-   * next token starts no binding: after a `let`'s bindings, `in` or `inherit`; in `{ … }`,
-   * `inherit`; in `rec { … }` and `let { … }`, `inherit` or `}`.
+   * Bindings up to `}`, `in` or (the REPL's) the end of the input. `context` only chooses the
+   * expected tokens bison names when the next token starts no binding: after a `let`'s bindings,
+   * `in` or `inherit`; in `{ … }`, `inherit`; in `rec { … }` and `let { … }`, `inherit` or `}`.
    */
-  private binds(context: "let" | "attrs" | "rec", start: number): ExprAttrs {
+  private binds(context: "let" | "attrs" | "rec" | "repl", start: number): ExprAttrs {
     const attrs = this.newAttrs(start, start, noPos);
     for (;;) {
       const t = this.cur();
@@ -1017,6 +1044,7 @@ class Parser {
     if (context === "let" && t !== Tok.In) throw this.unexpected([Tok.In, Tok.Inherit]);
     if (context === "rec" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit, Tok.RCurly]);
     if (context === "attrs" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit]);
+    if (context === "repl" && t !== Tok.EOF) throw this.unexpected([Tok.EOF, Tok.Inherit]);
     return attrs;
   }
 
