@@ -57,13 +57,17 @@ describe.skipIf(!haveTmux)("tsnix repl in a terminal", () => {
       path.join(tmp, "set.nix"),
       '{ greeting = "hello"; answer = 6 * 7; nested = { deep = true; }; }\n',
     );
+    start();
+    await waitFor((s) => prompts(s) > 0, "the first prompt");
+  }, 20000);
+
+  function start(): void {
     const cmd = [
       `cd ${JSON.stringify(tmp)}`,
       `env HOME=${JSON.stringify(tmp)} XDG_DATA_HOME=${JSON.stringify(tmp)} TSNIX_STORE=dummy:// NIX_CONF_DIR=/nonexistent ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(root, "dist/tsnix.mjs"))} repl`,
     ].join(" && ");
     tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "50", cmd);
-    await waitFor((s) => prompts(s) > 0, "the first prompt");
-  }, 20000);
+  }
 
   afterAll(() => {
     tmux("kill-server");
@@ -115,7 +119,7 @@ describe.skipIf(!haveTmux)("tsnix repl in a terminal", () => {
     expect(await line("answer")).toMatch(/^42$/m);
   });
 
-  test(":q leaves", async () => {
+  test(":q leaves, and the next session has the history", async () => {
     tmux("send-keys", "-t", session, "-l", ":q");
     tmux("send-keys", "-t", session, "Enter");
     const end = Date.now() + 5000;
@@ -126,5 +130,11 @@ describe.skipIf(!haveTmux)("tsnix repl in a terminal", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(spawnSync("tmux", ["-L", session, "has-session", "-t", session]).status).not.toBe(0);
+    expect(fs.readFileSync(path.join(tmp, "tsnix", "repl-history"), "utf8")).toContain("x = 41\n");
+    start();
+    await waitFor((t) => prompts(t) > 0, "the first prompt of the second session");
+    tmux("send-keys", "-t", session, "Up");
+    await waitFor((t) => /^nix-repl> :q$/m.test(t), "the last line of the history");
+    tmux("send-keys", "-t", session, "Enter");
   });
 });
