@@ -19,6 +19,8 @@ export interface HostIO extends EvalIO {
   readStdin(): string;
   /** Whether stdout is a terminal (JSON is then indented, as Nix does). */
   stdoutIsTTY?: boolean;
+  /** Progress and build logs, shown at once (not buffered with the command's output). */
+  log?(line: string): void;
 }
 
 /**
@@ -133,4 +135,5 @@ export const nodeHost: HostIO = {
   decompress,
   readStdin: () => (stdinCache ??= fs.readFileSync(0).toString("latin1")),
   stdoutIsTTY: process.stdout.isTTY === true,
+  log: (line) => process.stderr.write(line + "\n"),
 };

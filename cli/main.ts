@@ -80,7 +80,7 @@ useNativeHash((algorithm, data) =>
  * (on the 2,000-derivation bench the attempt cost 0.2-0.3 s).
  */
 function instantiatesDerivations(argv: string[]): boolean {
-  if (argv[0] === "show-derivation") return true;
+  if (argv[0] === "show-derivation" || argv[0] === "build") return true;
   return (
     argv[0] === "instantiate" &&
     !argv.some((a) =>

@@ -24,6 +24,8 @@ import { Attrs, NixString, type Value } from "../evaluator/value.js";
 import { dumpJSON } from "../lang/json-text.js";
 import { showDerivations, type Derivation } from "../store/derivation.js";
 import { LocalStore, openStore } from "../store/local-store.js";
+import { BuildError, LocalRealizer } from "../store/local-realizer.js";
+import { isStoreError } from "../evaluator/eval-store.js";
 import { MemoryStore, RecordRealizer } from "../store/store.js";
 import * as fs from "node:fs";
 import type { HostIO } from "./host.js";
@@ -52,6 +54,8 @@ Commands:
                  the short form of instantiate --eval
   repl [FILE...] [-I PATH] [--arg NAME EXPR] [--argstr NAME STRING]
                  explore Nix interactively, as nix repl
+  build [FILE | -E EXPR] [-A ATTRPATH]... [-o LINK | --no-out-link]
+                 build derivations on this machine and link result to them, as nix-build
   show-derivation [-r] [--pretty] (FILE | -E EXPR | PATH.drv)... [-A ATTRPATH]...
                  print derivations as JSON, as nix derivation show does
   parse FILE|- [--json]
@@ -90,6 +94,8 @@ function dispatch(argv: string[], io: HostIO, out: Output): number {
       return parseCommand(rest, io, out);
     case "show-derivation":
       return showDerivation(rest, io, out);
+    case "build":
+      return build(rest, io, out);
     case "repl":
       // The REPL itself runs from cli/main.ts (it needs a terminal); here only its help.
       out.stdout.push(
@@ -170,6 +176,8 @@ interface ShowOptions {
   pretty: boolean;
   /** The `.drv` paths found, in order. */
   drvPaths: string[];
+  /** `tsnix build`: build them (the outputs named here, in order) instead of showing them. */
+  build?: { outputs: string[]; outLink: string | undefined };
 }
 
 function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions): number {
@@ -392,6 +400,7 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
           const { drvPath, outputName } = drvInfo(ev, drv);
           if (show !== undefined) {
             show.drvPaths.push(drvPath);
+            show.build?.outputs.push(outputName);
             continue;
           }
           let shown = drvPath;
@@ -429,6 +438,7 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
       }
     }
   }
+  if (show?.build !== undefined) return buildDerivations(ev, show, io, out);
   if (show !== undefined) printDerivations(ev, show, out);
   return 0;
 }
@@ -623,6 +633,66 @@ function showDerivation(args: string[], io: HostIO, out: Output): number {
     else rest.push(arg);
   }
   return instantiate(rest, io, out, show);
+}
+
+/**
+ * `tsnix build [FILE | -E EXPR] [-A ATTR] [-o LINK | --no-out-link]`, as nix-build: instantiate,
+ * build with the local realizer, link `result` (`result-2`, …; `-OUTPUT` for an output other
+ * than `out`) to the outputs and print their paths.
+ */
+function build(args: string[], io: HostIO, out: Output): number {
+  let outLink: string | undefined = "result";
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-o" || arg === "--out-link") {
+      const v = args[++i];
+      if (v === undefined) throw new NixError("UsageError", `flag '${arg}' requires 1 argument`);
+      outLink = v;
+    } else if (arg === "--no-out-link") outLink = undefined;
+    else rest.push(arg);
+  }
+  return instantiate(rest, io, out, {
+    recursive: false,
+    pretty: false,
+    drvPaths: [],
+    build: { outputs: [], outLink },
+  });
+}
+
+function buildDerivations(ev: Evaluator, show: ShowOptions, io: HostIO, out: Output): number {
+  const store = ev.store.store;
+  const realizer = new LocalRealizer({
+    system: ev.currentSystem,
+    fetchURL: io.fetchURL?.bind(io),
+    decompress: io.decompress?.bind(io),
+  });
+  const requests = show.drvPaths.map((drvPath, i) => ({
+    drvPath,
+    outputs: [show.build!.outputs[i]!],
+  }));
+  let results;
+  try {
+    results = realizer.realiseSync(store, requests, (line) => io.log?.(line));
+  } catch (e) {
+    if (e instanceof BuildError || isStoreError(e)) {
+      throw new NixError("EvalError", utf8ToByteString((e as Error).message));
+    }
+    throw e;
+  }
+  results.forEach((r, i) => {
+    for (const [o, path] of r.outputs) {
+      const link = show.build!.outLink;
+      if (link !== undefined) {
+        let name = io.resolvePath(link);
+        if (i > 0) name += `-${i + 1}`;
+        if (o !== "out") name += `-${o}`;
+        addRoot(ev, path, name);
+      }
+      out.stdout.push(path + "\n");
+    }
+  });
+  return 0;
 }
 
 /** Prints what `show-derivation` collected. */

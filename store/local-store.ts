@@ -152,15 +152,36 @@ export class LocalStore implements Store {
         if (!fs.existsSync(fsPath(target))) throw e;
       }
     }
+    this.registerValidPath(path, hash("sha256", nar), nar.length, references);
+  }
+
+  /**
+   * Records that the object already at `path` (a build's output, made in place) is valid, with
+   * its NAR hash and size and its references. The record is written atomically.
+   */
+  registerValidPath(
+    path: string,
+    narHash: Uint8Array,
+    narSize: number,
+    references: readonly string[],
+  ): void {
+    fs.mkdirSync(this.dbDir, { recursive: true });
     const record: Record = {
-      narHash: base16(hash("sha256", nar)),
-      narSize: nar.length,
+      narHash: base16(narHash),
+      narSize,
       references: [...references].sort().map((r) => Buffer.from(r, "latin1").toString("utf8")),
     };
     const file = this.recordFile(path);
     const temp = tempName(file);
     fs.writeFileSync(temp, JSON.stringify(record) + "\n");
     fs.renameSync(temp, file);
+    this.infos.delete(path);
+  }
+
+  /** Removes what is at `path` if it is not a valid object (a failed build's leftovers). */
+  deleteInvalid(path: string): void {
+    if (this.isValidPath(path)) return;
+    removeTree(this.realPath(path));
   }
 
   readonly fs: NarFS = {

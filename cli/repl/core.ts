@@ -149,6 +149,11 @@ export class Repl {
 
   private readonly options: ReplOptions;
   private ev!: Evaluator;
+
+  /** The evaluator of the current session (a new one after :r). */
+  get evaluator(): Evaluator {
+    return this.ev;
+  }
   private started = false;
   private autoArgsCache: Map<string, Lazy> | undefined;
   /** The REPL's variables: the latest value of each name. */

@@ -29,6 +29,7 @@ import type { Lint, LintLevel } from "../../lang/parser.js";
 import { defaultSettings, loadConfig, nixPath, setSetting } from "../config.js";
 import { nodeHost } from "../host.js";
 import { openEvalStore } from "../run.js";
+import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
 
 /** Messages from the terminal to the worker. */
@@ -277,10 +278,20 @@ export function replWorker(argv: string[], interrupt: Int32Array, colors: boolea
         return [];
       }
     },
-    build: () => {
-      throw new Error(
-        "cannot build: the 'record' realizer of this version of tsnix records derivations but does not build them",
+    // :b builds with the local realizer (as nix repl builds locally), its log on stderr.
+    build: (drvPath) => {
+      const realizer = new LocalRealizer({
+        system: repl.evaluator.currentSystem,
+        fetchURL: io.fetchURL?.bind(io),
+        decompress: io.decompress?.bind(io),
+      });
+      const drv = store.readDerivation(drvPath);
+      const [result] = realizer.realiseSync(
+        store.store,
+        [{ drvPath, outputs: [...drv.outputs.keys()] }],
+        (line) => stderr(line + "\n"),
       );
+      return new Map(result!.outputs);
     },
   });
   repl.showTrace = settings.showTrace;
