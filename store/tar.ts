@@ -90,6 +90,9 @@ export function unpackTar(data: Uint8Array): NarNode {
     parent.entries.set(name, node);
   };
 
+  // What libarchive (CppNix's unpacker) says of data that is no tar archive.
+  if (data.length < 512 && data.length > 0)
+    throw new TarError("failed to open archive: Unrecognized archive format");
   let offset = 0;
   let longName: string | undefined;
   let longLink: string | undefined;
@@ -99,7 +102,19 @@ export function unpackTar(data: Uint8Array): NarNode {
     if (block.every((b) => b === 0)) break;
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
-    if (sum !== octal(block, 148, 8)) throw new TarError("tar header checksum mismatch");
+    let recorded: number;
+    try {
+      recorded = octal(block, 148, 8);
+    } catch {
+      recorded = -1;
+    }
+    if (sum !== recorded) {
+      throw new TarError(
+        offset === 0
+          ? "failed to open archive: Unrecognized archive format"
+          : "tar header checksum mismatch",
+      );
+    }
     const size = octal(block, 124, 12);
     const type = String.fromCharCode(block[156] || 0x30);
     const start = offset + 512;
