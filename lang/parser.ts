@@ -19,6 +19,7 @@
 
 import type {
   AttrName,
+  AttrDef,
   Expr,
   ExprAttrs,
   ExprCall,
@@ -425,7 +426,7 @@ class Parser {
         this.advance();
         def = this.expr();
       }
-      formals.push({ name: this.image(tok), default: def, pos: this.starts[tok]! });
+      formals.push({ name: this.image(tok), default: def, pos: this.starts[tok]!, displ: 0 });
       if (this.cur() === Tok.RCurly) {
         this.advance();
         break;
@@ -622,7 +623,16 @@ class Parser {
   }
 
   private builtinVar(name: string): Expr {
-    return { kind: "Var", name, start: -1, end: -1, pos: noPos };
+    return {
+      kind: "Var",
+      name,
+      start: -1,
+      end: -1,
+      pos: noPos,
+      level: 0,
+      displ: 0,
+      fromWith: false,
+    };
   }
 
   private call(pos: number, fn: Expr, args: Expr[], start: number, end: number): ExprCall {
@@ -691,7 +701,16 @@ class Parser {
       // `f or`: for compatibility, `or` is a variable here (a "cursed or").
       this.advance();
       const end = this.prevEnd();
-      const orVar: Expr = { kind: "Var", name: "or", start: end - 2, end, pos: start };
+      const orVar: Expr = {
+        kind: "Var",
+        name: "or",
+        start: end - 2,
+        end,
+        pos: start,
+        level: 0,
+        displ: 0,
+        fromWith: false,
+      };
       const c = this.call(start, subject, [orVar], start, end);
       c.cursedOrEnd = end;
       return c;
@@ -706,7 +725,7 @@ class Parser {
         const name = this.take();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
-        return { kind: "Var", name, start, end, pos: start };
+        return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, fromWith: false };
       }
       case Tok.Int:
         return this.intLiteral();
@@ -1093,12 +1112,14 @@ class Parser {
           kind: "inheritedFrom",
           value: { kind: "Select", subject, path: [name], default: null, start: pos, end, pos },
           pos,
+          displ: 0,
         });
       } else {
         attrs.attrs.set(name, {
           kind: "inherited",
-          value: { kind: "Var", name, start: pos, end, pos },
+          value: { kind: "Var", name, start: pos, end, pos, level: 0, displ: 0, fromWith: false },
           pos,
+          displ: 0,
         });
       }
     }
@@ -1152,7 +1173,7 @@ class Parser {
           nested = existing.value;
         } else {
           nested = this.newAttrs(pos, value.end, noPos);
-          cur.attrs.set(name, { kind: "plain", value: nested, pos });
+          cur.attrs.set(name, { kind: "plain", value: nested, pos, displ: 0 });
         }
       } else {
         nested = this.newAttrs(pos, value.end, noPos);
@@ -1162,18 +1183,13 @@ class Parser {
     }
     const last = path[path.length - 1]!;
     if (typeof last === "string") {
-      this.addAttrDef(cur, path, last, { kind: "plain", value, pos });
+      this.addAttrDef(cur, path, last, { kind: "plain", value, pos, displ: 0 });
     } else {
       cur.dynamicAttrs.push({ name: last, value, pos });
     }
   }
 
-  private addAttrDef(
-    attrs: ExprAttrs,
-    path: AttrName[],
-    name: string,
-    def: { kind: "plain" | "inherited" | "inheritedFrom"; value: Expr; pos: number },
-  ): void {
+  private addAttrDef(attrs: ExprAttrs, path: AttrName[], name: string, def: AttrDef): void {
     const existing = attrs.attrs.get(name);
     if (!existing) {
       attrs.attrs.set(name, def);
