@@ -109,8 +109,6 @@ export class Evaluator {
   /** The store side of evaluation: paths of created objects, `.drv` files, copies. */
   readonly store: EvalStore;
   private readonly options: EvaluatorOptions;
-  /** The positions of an attribute set expression's static attributes (see evalAttrs). */
-  private readonly staticPositions = new WeakMap<Expr, Map<string, AttrPosition>>();
 
   /** `import` evaluates a file once: its value, by resolved path. */
   private readonly fileCache = new Map<string, Value>();
@@ -722,12 +720,12 @@ export class Evaluator {
     const map = new Map<string, Lazy>();
     // The positions of the static attributes are the same on every evaluation of `e` (which
     // belongs to one source): computed once and shared, copied only to add dynamic ones.
-    let positions = this.staticPositions.get(e);
-    if (positions === undefined) {
+    let positions = e.staticPositions;
+    if (positions === null) {
       positions = new Map<string, AttrPosition>();
       for (const [name, def] of e.attrs)
         positions.set(name, { source: env.source, offset: def.pos });
-      this.staticPositions.set(e, positions);
+      e.staticPositions = positions;
     }
     if (e.dynamicAttrs.length > 0) positions = new Map(positions);
     let dynEnv = env;

@@ -1033,6 +1033,7 @@ class Parser {
       attrs: new Map(),
       dynamicAttrs: [],
       inheritFromExprs: null,
+      staticPositions: null,
       start,
       end,
       pos,
