@@ -39,6 +39,7 @@ function toIndex(ev: Evaluator, site: CallSite, n: number | bigint): number {
 }
 
 function bool(ev: Evaluator, site: CallSite, v: Value, context: string): boolean {
+  if (typeof v === "boolean") return v;
   return inContext(ev, site, context, () => ev.forceBool(v, site.env, site.pos));
 }
 
@@ -186,10 +187,15 @@ export const listBuiltins: Builtin[] = [
     "The list `[ (f 0) (f 1) … (f (length - 1)) ]`, computed lazily.\n\n    builtins.genList (x: x * x) 5",
     (a, ev, site) => {
       const n = a.int(1);
-      if (n < 0) throw ev.error("EvalError", `cannot create list of size ${n}`, site.env, site.pos);
+      // (Beyond 2^32 - 1 elements no JS array, and no machine's memory, has room.)
+      if (n < 0 || n > 0xffffffff) {
+        throw ev.error("EvalError", `cannot create list of size ${n}`, site.env, site.pos);
+      }
       a.function(0);
       const f = a.lazy(0);
-      return Array.from({ length: Number(n) }, (_, i) => apply(f, i));
+      const out: Lazy[] = [];
+      for (let i = 0; i < n; i++) out.push(apply(f, i));
+      return out;
     },
   ),
   def(

@@ -7,6 +7,8 @@
  */
 
 import { createHash, hash } from "node:crypto";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
@@ -50,6 +52,10 @@ function runGuarded(argv: string[], shallowStack?: number): RunResult {
 }
 
 function runInBigStack(argv: string[]): void {
+  // What the main thread evaluated before it gave up is garbage now: free it before the worker
+  // does it all again, rather than hold both in memory.
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { argv, stdin: stdinRead() },
     resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
