@@ -681,7 +681,10 @@ export class Evaluator {
       const l = v.get(name);
       if (l === undefined) {
         if (e.default) return this.eval(e.default, env);
-        throw this.error("EvalError", `attribute '${name}' missing`, env, e.pos);
+        throw this.error("EvalError", `attribute '${name}' missing`, env, e.pos).withSuggestions(
+          v.names(),
+          name,
+        );
       }
       v = this.force(l);
     }
@@ -1044,12 +1047,21 @@ export class Evaluator {
     const values: Lazy[] = new Array(formals.formals.length + (e.arg === null ? 0 : 1));
     const newEnv = new Env(f.env, values, f.env.source);
     if (e.arg !== null) values[0] = arg;
-    const attrs = this.withFrame(
-      `while evaluating the value passed for the lambda argument`,
-      f.env,
-      e.pos,
-      () => this.forceAttrs(arg, callEnv, callPos),
-    );
+    // Errors about the argument itself also show where the function was called (CppNix).
+    const fromCallSite = (err: NixError): NixError =>
+      callEnv && callPos >= 0 ? err.addTrace("from call site", this.pos(callEnv, callPos)) : err;
+    let attrs: Attrs;
+    try {
+      attrs = this.withFrame(
+        `while evaluating the value passed for the lambda argument`,
+        f.env,
+        e.pos,
+        () => this.forceAttrs(arg, callEnv, callPos),
+      );
+    } catch (err) {
+      if (err instanceof NixError) fromCallSite(err);
+      throw err;
+    }
     let used = 0;
     for (const formal of formals.formals) {
       const l = attrs.get(formal.name);
@@ -1059,11 +1071,13 @@ export class Evaluator {
       } else if (formal.default) {
         values[formal.displ!] = this.thunk(formal.default, newEnv);
       } else {
-        throw this.error(
-          "TypeError",
-          `function '${this.lambdaName(e)}' called without required argument '${formal.name}'`,
-          f.env,
-          e.pos,
+        throw fromCallSite(
+          this.error(
+            "TypeError",
+            `function '${this.lambdaName(e)}' called without required argument '${formal.name}'`,
+            f.env,
+            e.pos,
+          ),
         );
       }
     }
@@ -1071,11 +1085,13 @@ export class Evaluator {
       const known = new Set(formals.formals.map((x) => x.name));
       for (const name of attrs.names()) {
         if (!known.has(name)) {
-          throw this.error(
-            "TypeError",
-            `function '${this.lambdaName(e)}' called with unexpected argument '${name}'`,
-            f.env,
-            e.pos,
+          throw fromCallSite(
+            this.error(
+              "TypeError",
+              `function '${this.lambdaName(e)}' called with unexpected argument '${name}'`,
+              f.env,
+              e.pos,
+            ).withSuggestions(known, name),
           );
         }
       }
@@ -1145,7 +1161,7 @@ export class Evaluator {
             "EvalError",
             `attribute '${attr}' in selection path '${path}' not found`,
             null,
-          );
+          ).withSuggestions(cur.names(), attr);
         }
         v = next;
       } else {

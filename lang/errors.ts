@@ -49,6 +49,23 @@ export class NixError extends Error {
     this.name = kind;
   }
 
+  /** Names the user may have meant (CppNix's `Suggestions`), best first; see `withSuggestions`. */
+  suggestions: string[] = [];
+
+  /**
+   * CppNix's `bestMatches(candidates, query).trim()`: the (at most 5) candidates within edit
+   * distance 2 of `query`, nearest first, then by name.
+   */
+  withSuggestions(candidates: Iterable<string>, query: string): this {
+    const scored = [...new Set(candidates)].map((c) => ({ d: levenshtein(query, c), c }));
+    scored.sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : a.c > b.c ? 1 : 0));
+    this.suggestions = scored
+      .filter((x) => x.d <= 2)
+      .slice(0, 5)
+      .map((x) => x.c);
+    return this;
+  }
+
   /** Adds a frame of context (`… while evaluating …`), innermost first. */
   addTrace(message: string, pos?: Pos): this {
     this.traces.push({ pos, message });
@@ -76,6 +93,27 @@ function positionLines(pos: Pos | undefined, indent: string): string {
 }
 
 /** Renders an error exactly as Nix prints it on stderr (without the final newline). */
+/** CppNix's `levenshteinDistance` (on bytes). */
+function levenshtein(a: string, b: string): number {
+  let v0 = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let v1 = new Array<number>(b.length + 1);
+  for (let i = 0; i < a.length; i++) {
+    v1[0] = i + 1;
+    for (let j = 0; j < b.length; j++) {
+      const substitution = a[i] === b[j] ? v0[j]! : v0[j]! + 1;
+      v1[j + 1] = Math.min(v0[j + 1]! + 1, v1[j]! + 1, substitution);
+    }
+    [v0, v1] = [v1, v0];
+  }
+  return v0[b.length]!;
+}
+
+/** `x`, `one of x or y`, `one of x, y or z`, as CppNix's `Suggestions::to_string`. */
+function showSuggestions(names: string[]): string {
+  if (names.length === 1) return names[0]!;
+  return `one of ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
 export function renderError(
   err: NixError,
   options: { showTrace?: boolean; level?: "error" | "warning" | "evaluation warning" } = {},
@@ -128,6 +166,7 @@ export function renderError(
   if (body !== "") body += "\n" + prefix;
   body += err.message + "\n";
   body += positionLines(err.pos, "");
+  if (err.suggestions.length > 0) body += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
   const indentRest = " ".repeat(prefix.length);
   const lines = chomp(body).split("\n");
   return lines.map((line, i) => chomp((i === 0 ? prefix : indentRest) + line)).join("\n");

@@ -315,3 +315,43 @@ test("tsnix eval is instantiate --eval", () => {
   expect(r.stdout.toString()).toBe("{ a = [ 2 ]; }\n");
   expect(tsnix(["eval", "--json", "-E", "[ true ]"]).stdout.toString()).toBe("[true]\n");
 });
+
+describe("suggestions", () => {
+  // The "Did you mean" lines are nix-instantiate 2.8's for the same expressions (its other
+  // lines are in 2.8's older layout; current Nix's adds the "from call site" frame).
+  test("a missing attribute suggests the nearest names (edit distance at most 2)", () => {
+    const r = tsnix(["instantiate", "--eval", "-E", "{ abc = 1; abd = 2; xyz = 3; }.abx"]);
+    expect(r.stderr).toMatch(
+      /error: attribute 'abx' missing\n[^]*\n {7}Did you mean one of abc or abd\?\n$/,
+    );
+    const far = tsnix(["instantiate", "--eval", "-E", "{ a = 1; }.zzzzz"]);
+    expect(far.stderr).not.toContain("Did you mean");
+  });
+
+  test("an unexpected argument suggests the formals, from the call site", () => {
+    const r = tsnix(["instantiate", "--eval", "-E", "({ x, z }: x) { x = 1; y = 2; z = 3; }"]);
+    expect(r.stderr).toBe(
+      [
+        "error:",
+        "       … from call site",
+        "         at «string»:1:1:",
+        "            1| ({ x, z }: x) { x = 1; y = 2; z = 3; }",
+        "             | ^",
+        "",
+        "       error: function 'anonymous lambda' called with unexpected argument 'y'",
+        "       at «string»:1:2:",
+        "            1| ({ x, z }: x) { x = 1; y = 2; z = 3; }",
+        "             |  ^",
+        "       Did you mean one of x or z?",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("-A suggests too", () => {
+    const r = tsnix(["instantiate", "--eval", "-E", "{ foo = 1; }", "-A", "fob"]);
+    expect(r.stderr).toBe(
+      "error: attribute 'fob' in selection path 'fob' not found\n       Did you mean foo?\n",
+    );
+  });
+});

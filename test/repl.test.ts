@@ -574,6 +574,7 @@ describe("bindings", () => {
         "       at «string»:1:13:",
         "            1| inherit (a) y",
         "             |             ^",
+        "       Did you mean x?",
         "",
       ),
     );
