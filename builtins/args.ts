@@ -21,9 +21,9 @@ export function inContext<T>(ev: Evaluator, site: CallSite, context: string, f: 
   try {
     return f();
   } catch (e) {
-    if (e instanceof NixError) {
-      e.addTrace(context, site.env && site.pos >= 0 ? site.env.source.pos(site.pos) : undefined);
-    }
+    // CppNix's primops name the context without a position (`noPos`): the frame of the call
+    // ("while calling the 'X' builtin") shows where.
+    if (e instanceof NixError) e.addTrace(context);
     throw e;
   }
 }
@@ -58,23 +58,23 @@ export class Args {
   }
 
   list(n: number): Lazy[] {
-    return this.ctx(n, () => this.ev.forceList(this.args[n]!, this.site.env, this.site.pos));
+    return this.ctx(n, () => this.ev.forceList(this.args[n]!, null, -1));
   }
 
   attrs(n: number): Attrs {
-    return this.ctx(n, () => this.ev.forceAttrs(this.args[n]!, this.site.env, this.site.pos));
+    return this.ctx(n, () => this.ev.forceAttrs(this.args[n]!, null, -1));
   }
 
   int(n: number): number | bigint {
-    return this.ctx(n, () => this.ev.forceInt(this.args[n]!, this.site.env, this.site.pos));
+    return this.ctx(n, () => this.ev.forceInt(this.args[n]!, null, -1));
   }
 
   string(n: number): string {
-    return this.ctx(n, () => this.ev.forceString(this.args[n]!, this.site.env, this.site.pos));
+    return this.ctx(n, () => this.ev.forceString(this.args[n]!, null, -1));
   }
 
   /** A function (forced, checked to be callable). */
   function(n: number): Value {
-    return this.ctx(n, () => this.ev.forceFunction(this.args[n]!, this.site.env, this.site.pos));
+    return this.ctx(n, () => this.ev.forceFunction(this.args[n]!, null, -1));
   }
 }
