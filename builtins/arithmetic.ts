@@ -29,7 +29,7 @@ function forceFloat(ev: Evaluator, v: Value, site: CallSite, context: string): n
 }
 
 function forceInt(ev: Evaluator, v: Value, site: CallSite, context: string): number | bigint {
-  return inContext(ev, site, context, () => ev.forceInt(v, site.env, site.pos));
+  return inContext(ev, site, context, () => ev.forceInt(v, null, -1));
 }
 
 /** CppNix's `prim_add`/`sub`/`mul`/`div`: floats if either operand is one, else checked ints. */

@@ -25,7 +25,7 @@ function def(
 }
 
 function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): string[] {
-  return list.map((l) => inContext(ev, site, context, () => ev.forceString(l, site.env, site.pos)));
+  return list.map((l) => inContext(ev, site, context, () => ev.forceString(l, null, -1)));
 }
 
 export const attrsBuiltins: Builtin[] = [
@@ -115,14 +115,14 @@ export const attrsBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating an element of the list passed to builtins.listToAttrs",
-          () => ev.forceAttrs(l, site.env, site.pos),
+          () => ev.forceAttrs(l, null, -1),
         );
         const nameL = requireAttr(ev, site, item, "name");
         const name = inContext(
           ev,
           site,
           "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
-          () => ev.forceString(nameL, site.env, site.pos),
+          () => ev.forceString(nameL, null, -1),
         );
         if (map.has(name)) continue;
         map.set(name, requireAttr(ev, site, item, "value"));
@@ -154,7 +154,7 @@ export const attrsBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating an element in the list passed as second argument to builtins.catAttrs",
-          () => ev.forceAttrs(l, site.env, site.pos),
+          () => ev.forceAttrs(l, null, -1),
         );
         const v = s.get(name);
         if (v !== undefined) out.push(v);
@@ -175,7 +175,7 @@ export const attrsBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith",
-          () => ev.forceAttrs(l, site.env, site.pos),
+          () => ev.forceAttrs(l, null, -1),
         );
         for (const [k, v] of s.map) {
           let vs = collected.get(k);
@@ -201,7 +201,7 @@ export const attrsBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating the return value of the grouping function passed to builtins.groupBy",
-          () => ev.forceString(ev.callFunction(f, [x], site.env, site.pos), site.env, site.pos),
+          () => ev.forceString(ev.callFunction(f, [x], site.env, site.pos), null, -1),
         );
         let g = groups.get(key);
         if (!g) groups.set(key, (g = []));

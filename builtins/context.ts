@@ -39,7 +39,7 @@ export const contextBuiltins: Builtin[] = [
         "while evaluating the argument passed to builtins.hasContext",
         () => {
           const v = ev.force(s!);
-          ev.forceString(v, site.env, site.pos);
+          ev.forceString(v, null, -1);
           return v;
         },
       );
@@ -115,13 +115,13 @@ export const contextBuiltins: Builtin[] = [
     impl: (ev, [a, b], site) => {
       const v = inContext(ev, site, argContext(0, "appendContext"), () => {
         const v = ev.force(a!);
-        ev.forceString(v, site.env, site.pos);
+        ev.forceString(v, null, -1);
         return v;
       });
       const s = v instanceof NixString ? v.s : (v as string);
       const context = new Set(v instanceof NixString ? v.context : []);
       const attrs = inContext(ev, site, argContext(1, "appendContext"), () =>
-        ev.forceAttrs(b!, site.env, site.pos),
+        ev.forceAttrs(b!, null, -1),
       );
       const frame = (what: string) => (f: () => boolean) =>
         inContext(ev, site, `while evaluating the \`${what}\` attribute of a string context`, f);
@@ -138,14 +138,14 @@ export const contextBuiltins: Builtin[] = [
           throw ev.error("EvalError", `path '${name}' is not valid`, site.env, site.pos);
         }
         const info = inContext(ev, site, "while evaluating the value of a string context", () =>
-          ev.forceAttrs(attrs.get(name)!, site.env, site.pos),
+          ev.forceAttrs(attrs.get(name)!, null, -1),
         );
         const path = info.get("path");
-        if (path !== undefined && frame("path")(() => ev.forceBool(path, site.env, site.pos))) {
+        if (path !== undefined && frame("path")(() => ev.forceBool(path, null, -1))) {
           context.add(name);
         }
         const all = info.get("allOutputs");
-        if (all !== undefined && frame("allOutputs")(() => ev.forceBool(all, site.env, site.pos))) {
+        if (all !== undefined && frame("allOutputs")(() => ev.forceBool(all, null, -1))) {
           if (!name.endsWith(".drv")) {
             throw ev.error(
               "EvalError",
@@ -162,7 +162,7 @@ export const contextBuiltins: Builtin[] = [
             ev,
             site,
             "while evaluating the `outputs` attribute of a string context",
-            () => ev.forceList(outputs, site.env, site.pos),
+            () => ev.forceList(outputs, null, -1),
           );
           if (list.length > 0 && !name.endsWith(".drv")) {
             throw ev.error(
@@ -177,7 +177,7 @@ export const contextBuiltins: Builtin[] = [
               ev,
               site,
               "while evaluating an output name within a string context",
-              () => ev.forceStringNoContext(o, site.env, site.pos),
+              () => ev.forceStringNoContext(o, null, -1),
             );
             context.add(`!${output}!${name}`);
           }
@@ -197,7 +197,7 @@ export const contextBuiltins: Builtin[] = [
         "while evaluating the argument passed to builtins.getContext",
         () => {
           const v = ev.force(s!);
-          ev.forceString(v, site.env, site.pos);
+          ev.forceString(v, null, -1);
           return v;
         },
       );

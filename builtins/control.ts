@@ -40,7 +40,7 @@ export const controlBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument; the message passed to builtins.warn",
-        () => ev.forceString(msg!, site.env, site.pos),
+        () => ev.forceString(msg!, null, -1),
       );
       const prefix = "evaluation warning:";
       // As CppNix's showErrorInfo: continuation lines are indented under the message, unless

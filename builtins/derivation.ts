@@ -104,7 +104,7 @@ function derivationStrict(ev: Evaluator, site: CallSite, attrs: Attrs): Value {
       ev,
       site,
       "while evaluating the `name` attribute passed to builtins.derivationStrict",
-      () => ev.forceStringNoContext(nameLazy, site.env, site.pos),
+      () => ev.forceStringNoContext(nameLazy, null, -1),
     );
   } catch (e) {
     if (e instanceof NixError) {
@@ -156,7 +156,7 @@ function derivationStrictInternal(
       ev,
       site,
       "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict",
-      () => ev.forceBool(sa, site.env, site.pos),
+      () => ev.forceBool(sa, null, -1),
     );
   const inl = attrs.get("__ignoreNulls");
   const ignoreNulls =
@@ -165,7 +165,7 @@ function derivationStrictInternal(
       ev,
       site,
       "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict",
-      () => ev.forceBool(inl, site.env, site.pos),
+      () => ev.forceBool(inl, null, -1),
     );
 
   const env = new Map<string, string>();
@@ -208,7 +208,7 @@ function derivationStrictInternal(
     if (seen.size === 0) throw err("derivation cannot have an empty set of outputs");
     outputs = [...seen].sort();
   };
-  const noCtx = (l: Lazy) => ev.forceStringNoContext(l, site.env, site.pos);
+  const noCtx = (l: Lazy) => ev.forceStringNoContext(l, null, -1);
 
   for (const key of attrs.names()) {
     if (key === "__ignoreNulls") continue;
@@ -216,17 +216,17 @@ function derivationStrictInternal(
     try {
       if (ignoreNulls && ev.force(value) === null) continue;
       if (key === "__contentAddressed") {
-        if (ev.forceBool(value, site.env, site.pos)) {
+        if (ev.forceBool(value, null, -1)) {
           contentAddressed = true;
           requireFeature(ev, site, "ca-derivations");
         }
       } else if (key === "__impure") {
-        if (ev.forceBool(value, site.env, site.pos)) {
+        if (ev.forceBool(value, null, -1)) {
           impure = true;
           requireFeature(ev, site, "impure-derivations");
         }
       } else if (key === "args") {
-        for (const item of ev.forceList(value, site.env, site.pos)) {
+        for (const item of ev.forceList(value, null, -1)) {
           args.push(
             inContext(ev, site, "while evaluating an element of the argument list", () =>
               ev.coerceToString(ev.force(item), context, site.env, site.pos, {
@@ -241,14 +241,13 @@ function derivationStrictInternal(
         json.push([key, toJSON(ev, site, value, context)]);
         if (key === "builder") {
           const v = ev.force(value);
-          builder = ev.forceString(v, site.env, site.pos);
+          builder = ev.forceString(v, null, -1);
           if (v instanceof NixString) for (const c of v.context) context.add(c);
         } else if (key === "system") platform = noCtx(value);
         else if (key === "outputHash") outputHash = noCtx(value);
         else if (key === "outputHashAlgo") outputHashAlgo = parseHashAlgoOpt(noCtx(value));
         else if (key === "outputHashMode") handleHashMode(noCtx(value));
-        else if (key === "outputs")
-          handleOutputs(ev.forceList(value, site.env, site.pos).map(noCtx));
+        else if (key === "outputs") handleOutputs(ev.forceList(value, null, -1).map(noCtx));
         if (
           [
             "allowedReferences",
@@ -452,7 +451,7 @@ export const derivationBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the argument passed to builtins.derivationStrict",
-        () => ev.forceAttrs(a!, site.env, site.pos),
+        () => ev.forceAttrs(a!, null, -1),
       );
       return derivationStrict(ev, site, attrs);
     },

@@ -31,7 +31,7 @@ function fetch(
   const v = ev.force(arg);
   const isArgAttrs = v instanceof Attrs;
   const noCtx = (l: Parameters<Evaluator["force"]>[0], frame: string) =>
-    inContext(ev, site, frame, () => ev.forceStringNoContext(l, site.env, site.pos));
+    inContext(ev, site, frame, () => ev.forceStringNoContext(l, null, -1));
   if (v instanceof Attrs) {
     for (const n of v.names()) {
       const l = v.get(n)!;

@@ -95,7 +95,7 @@ export const hashBuiltins: Builtin[] = [
         );
       const str = (name: string, l: Lazy) =>
         inContext(ev, site, `while evaluating the attribute '${name}'`, () =>
-          ev.forceStringNoContext(l, site.env, site.pos),
+          ev.forceStringNoContext(l, null, -1),
         );
       const text = str("hash", field("hash"));
       const algoLazy = input.get("hashAlgo");

@@ -172,9 +172,7 @@ export const ioBuiltins: Builtin[] = [
     arity: 1,
     doc: 'The value of the environment variable *s*, or `""` if it is not set.\n\n    builtins.getEnv "HOME"',
     impl: (ev, [s], site) => {
-      const name = inContext(ev, site, argContext(0, "getEnv"), () =>
-        ev.forceString(s!, site.env, site.pos),
-      );
+      const name = inContext(ev, site, argContext(0, "getEnv"), () => ev.forceString(s!, null, -1));
       return ev.io.env(name) ?? "";
     },
   },

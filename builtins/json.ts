@@ -323,7 +323,7 @@ export const jsonBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.fromJSON",
-        () => ev.forceString(e!, site.env, site.pos),
+        () => ev.forceString(e!, null, -1),
       );
       return fromJSON(ev, site, text);
     },

@@ -40,7 +40,7 @@ function toIndex(ev: Evaluator, site: CallSite, n: number | bigint): number {
 
 function bool(ev: Evaluator, site: CallSite, v: Value, context: string): boolean {
   if (typeof v === "boolean") return v;
-  return inContext(ev, site, context, () => ev.forceBool(v, site.env, site.pos));
+  return inContext(ev, site, context, () => ev.forceBool(v, null, -1));
 }
 
 export const listBuiltins: Builtin[] = [
@@ -155,7 +155,7 @@ export const listBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating a value of the list passed to builtins.concatLists",
-          () => ev.forceList(l, site.env, site.pos),
+          () => ev.forceList(l, null, -1),
         );
         for (const x of inner) out.push(x);
       }
@@ -174,7 +174,7 @@ export const listBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating the return value of the function passed to builtins.concatMap",
-          () => ev.forceList(call(ev, site, f, [x]), site.env, site.pos),
+          () => ev.forceList(call(ev, site, f, [x]), null, -1),
         );
         for (const y of r) out.push(y);
       }

@@ -164,20 +164,20 @@ export const miscBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.genericClosure",
-        () => ev.forceAttrs(arg!, site.env, site.pos),
+        () => ev.forceAttrs(arg!, null, -1),
       );
       const start = inContext(
         ev,
         site,
         "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceList(requireAttr(ev, site, attrs, "startSet"), site.env, site.pos),
+        () => ev.forceList(requireAttr(ev, site, attrs, "startSet"), null, -1),
       );
       if (start.length === 0) return start;
       const op = inContext(
         ev,
         site,
         "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceFunction(requireAttr(ev, site, attrs, "operator"), site.env, site.pos),
+        () => ev.forceFunction(requireAttr(ev, site, attrs, "operator"), null, -1),
       );
       // Keys are ordered by `lessThan`, as in CppNix's `std::map` with `CompareValues` (so a
       // key of another type is an error, and identical values inside keys are equal).
@@ -186,7 +186,7 @@ export const miscBuiltins: Builtin[] = [
       const work = [...start];
       while (work.length > 0) {
         const e = work.shift()!;
-        const elem = ev.forceAttrs(e, site.env, site.pos);
+        const elem = ev.forceAttrs(e, null, -1);
         const key = ev.force(requireAttr(ev, site, elem, "key"));
         let lo = 0;
         let hi = keys.length;
@@ -207,7 +207,7 @@ export const miscBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating the return value of the `operator` passed to builtins.genericClosure",
-          () => ev.forceList(ev.callFunction(op, [e], site.env, site.pos), site.env, site.pos),
+          () => ev.forceList(ev.callFunction(op, [e], site.env, site.pos), null, -1),
         );
         work.push(...next);
       }
@@ -272,7 +272,7 @@ export const evaluationBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.placeholder",
-        () => ev.forceStringNoContext(o!, site.env, site.pos),
+        () => ev.forceStringNoContext(o!, null, -1),
       );
       return "/" + nixBase32(hashBytes("sha256", `nix-output:${name}`));
     },
@@ -286,7 +286,7 @@ export const evaluationBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.scopedImport",
-        () => ev.forceAttrs(scope!, site.env, site.pos),
+        () => ev.forceAttrs(scope!, null, -1),
       );
       const path = coerceToPath(ev, site, p!, "while importing a file");
       return ev.evalFileScoped(path, attrs, site.env, site.pos);

@@ -179,7 +179,7 @@ export const regexBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the second argument passed to builtins.match",
-        () => ev.forceString(args[1]!, site.env, site.pos),
+        () => ev.forceString(args[1]!, null, -1),
       );
       const m = whole.exec(str);
       return m === null ? null : groups(m);
@@ -198,7 +198,7 @@ export const regexBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the second argument passed to builtins.split",
-        () => ev.forceString(value, site.env, site.pos),
+        () => ev.forceString(value, null, -1),
       );
       const out: Lazy[] = [];
       let last = 0;

@@ -22,17 +22,17 @@ export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: stri
       ev,
       site,
       "while evaluating an element of the list passed to builtins.findFile",
-      () => ev.forceAttrs(l, site.env, site.pos),
+      () => ev.forceAttrs(l, null, -1),
     );
     const prefixL = elem.get("prefix");
-    const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, site.env, site.pos);
+    const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, null, -1);
     const pv = ev.force(requireAttr(ev, site, elem, "path"));
     const entry =
       pv instanceof NixPath
         ? pv.path
         : pv instanceof NixString
           ? pv.s
-          : ev.forceString(pv, site.env, site.pos);
+          : ev.forceString(pv, null, -1);
     let suffix: string | undefined;
     if (prefix === "") suffix = name;
     else if (name === prefix) suffix = "";

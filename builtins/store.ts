@@ -29,7 +29,7 @@ function pathFilter(ev: Evaluator, site: CallSite, fn: Value): PathFilter {
       ev,
       site,
       "while evaluating the return value of the path filter function",
-      () => ev.forceBool(r, site.env, site.pos),
+      () => ev.forceBool(r, null, -1),
     );
   };
 }
@@ -95,7 +95,7 @@ export const storeBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.toFile",
-        () => ev.forceStringNoContext(n!, site.env, site.pos),
+        () => ev.forceStringNoContext(n!, null, -1),
       );
       const v = inContext(
         ev,
@@ -103,7 +103,7 @@ export const storeBuiltins: Builtin[] = [
         "while evaluating the second argument passed to builtins.toFile",
         () => {
           const v = ev.force(s!);
-          ev.forceString(v, site.env, site.pos);
+          ev.forceString(v, null, -1);
           return v;
         },
       );
@@ -133,7 +133,7 @@ export const storeBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the argument passed to 'builtins.path'",
-        () => ev.forceAttrs(a!, site.env, site.pos),
+        () => ev.forceAttrs(a!, null, -1),
       );
       let path: string | undefined;
       let name = "";
@@ -154,19 +154,19 @@ export const storeBuiltins: Builtin[] = [
           );
         } else if (key === "name") {
           name = inContext(ev, site, frame("`name` attribute"), () =>
-            ev.forceStringNoContext(value, site.env, site.pos),
+            ev.forceStringNoContext(value, null, -1),
           );
         } else if (key === "filter") {
           filter = inContext(ev, site, frame("`filter` parameter"), () =>
-            ev.forceFunction(value, site.env, site.pos),
+            ev.forceFunction(value, null, -1),
           );
         } else if (key === "recursive") {
           recursive = inContext(ev, site, frame("`recursive` attribute"), () =>
-            ev.forceBool(value, site.env, site.pos),
+            ev.forceBool(value, null, -1),
           );
         } else if (key === "sha256") {
           const s = inContext(ev, site, frame("`sha256` attribute"), () =>
-            ev.forceStringNoContext(value, site.env, site.pos),
+            ev.forceStringNoContext(value, null, -1),
           );
           expected = ev.storeOp(site.env, site.pos, () => parseHashAllowEmpty(ev, s, "sha256"))[1];
         } else {
@@ -206,7 +206,7 @@ export const storeBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the first argument passed to builtins.filterSource",
-        () => ev.forceFunction(f!, site.env, site.pos),
+        () => ev.forceFunction(f!, null, -1),
       );
       return addPath(ev, site, baseName(path), path, fn, true, undefined);
     },

@@ -75,7 +75,7 @@ export const stringBuiltins: Builtin[] = [
         () => {
           const v = ev.force(args[0]!);
           if (v instanceof NixString) for (const c of v.context) context.add(c);
-          return ev.forceString(v, site.env, site.pos);
+          return ev.forceString(v, null, -1);
         },
       );
       const parts = a

@@ -161,7 +161,7 @@ export const tomlBuiltins: Builtin[] = [
         ev,
         site,
         "while evaluating the argument passed to builtins.fromTOML",
-        () => ev.forceString(e!, site.env, site.pos),
+        () => ev.forceString(e!, null, -1),
       );
       try {
         const fine = fineTimes(new TextDecoder().decode(byteStringToBytes(text)));

@@ -59,7 +59,7 @@ export function compareVersions(v1: string, v2: string): number {
 }
 
 function stringArg(ev: Evaluator, site: CallSite, l: Lazy, context: string): string {
-  return inContext(ev, site, context, () => ev.forceString(l, site.env, site.pos));
+  return inContext(ev, site, context, () => ev.forceString(l, null, -1));
 }
 
 export const versionBuiltins: Builtin[] = [
