@@ -32,7 +32,7 @@ export function inContext<T>(ev: Evaluator, site: CallSite, context: string, f: 
 export function requireAttr(ev: Evaluator, site: CallSite, set: Attrs, name: string): Lazy {
   const l = set.get(name);
   if (l === undefined) {
-    throw ev.error("EvalError", `attribute '${name}' missing`, site.env, site.pos);
+    throw ev.error("EvalError", `attribute '${name}' missing`, null);
   }
   return l;
 }

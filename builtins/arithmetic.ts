@@ -22,8 +22,7 @@ function forceFloat(ev: Evaluator, v: Value, site: CallSite, context: string): n
     throw ev.error(
       "TypeError",
       `expected a float but found ${showType(v)}: ${ev.showValue(v)}`,
-      site.env,
-      site.pos,
+      null,
     );
   });
 }
@@ -55,7 +54,7 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
       }
       if (name === "div") {
         const f2 = forceFloat(ev, y, site, second);
-        if (f2 === 0) throw ev.error("EvalError", "division by zero", site.env, site.pos);
+        if (f2 === 0) throw ev.error("EvalError", "division by zero", null);
       }
       if (x instanceof NixFloat || y instanceof NixFloat) {
         const fx = forceFloat(ev, x, site, first);
@@ -100,8 +99,7 @@ export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boo
     throw ev.error(
       "EvalError",
       `cannot compare ${showType(a)} with ${showType(b)}; values are ${values}`,
-      site.env,
-      site.pos,
+      null,
     );
   }
   const sa = str(a);
@@ -124,8 +122,7 @@ export function lessThan(ev: Evaluator, a: Value, b: Value, site: CallSite): boo
   throw ev.error(
     "EvalError",
     `cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${values})`,
-    site.env,
-    site.pos,
+    null,
   );
 }
 

@@ -88,8 +88,7 @@ export const contextBuiltins: Builtin[] = [
         throw ev.error(
           "EvalError",
           `context of string '${s}' must have exactly one element, but has ${context.size}`,
-          site.env,
-          site.pos,
+          null,
         );
       }
       const c = [...context][0]!;
@@ -103,7 +102,7 @@ export const contextBuiltins: Builtin[] = [
         );
       }
       if (!c.startsWith("=") && !c.endsWith(".drv")) {
-        throw ev.error("EvalError", `path '${c}' is not a derivation`, site.env, site.pos);
+        throw ev.error("EvalError", `path '${c}' is not a derivation`, null);
       }
       return new NixString(s, new Set([c.startsWith("=") ? c : "=" + c]));
     },
@@ -127,15 +126,10 @@ export const contextBuiltins: Builtin[] = [
         inContext(ev, site, `while evaluating the \`${what}\` attribute of a string context`, f);
       for (const name of attrs.names()) {
         if (!ev.store.isStorePath(name)) {
-          throw ev.error(
-            "EvalError",
-            `context key '${name}' is not a store path`,
-            site.env,
-            site.pos,
-          );
+          throw ev.error("EvalError", `context key '${name}' is not a store path`, null);
         }
         if (!ev.store.readOnly && !ev.store.isValid(name)) {
-          throw ev.error("EvalError", `path '${name}' is not valid`, site.env, site.pos);
+          throw ev.error("EvalError", `path '${name}' is not valid`, null);
         }
         const info = inContext(ev, site, "while evaluating the value of a string context", () =>
           ev.forceAttrs(attrs.get(name)!, null, -1),
@@ -150,8 +144,7 @@ export const contextBuiltins: Builtin[] = [
             throw ev.error(
               "EvalError",
               `tried to add all-outputs context of ${name}, which is not a derivation, to a string`,
-              site.env,
-              site.pos,
+              null,
             );
           }
           context.add("=" + name);
@@ -168,8 +161,7 @@ export const contextBuiltins: Builtin[] = [
             throw ev.error(
               "EvalError",
               `tried to add derivation output context of ${name}, which is not a derivation, to a string`,
-              site.env,
-              site.pos,
+              null,
             );
           }
           for (const o of list) {

@@ -57,8 +57,7 @@ export const controlBuiltins: Builtin[] = [
         throw ev.error(
           "EvalError",
           "aborting to reveal stack trace of warning, as abort-on-warn is set",
-          site.env,
-          site.pos,
+          null,
         );
       }
       return ev.force(e!);

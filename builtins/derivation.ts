@@ -55,8 +55,7 @@ function requireFeature(ev: Evaluator, site: CallSite, feature: string, what?: s
   throw ev.error(
     "EvalError",
     `experimental Nix feature '${feature}' is disabled${by}; add '--extra-experimental-features ${feature}' to enable it`,
-    site.env,
-    site.pos,
+    null,
   );
 }
 

@@ -43,11 +43,10 @@ function fetch(
         nameAttrPassed = true;
         name = noCtx(l, "while evaluating the name of the content we should fetch");
       } else {
-        throw ev.error("EvalError", `unsupported argument '${n}' to '${who}'`, site.env, site.pos);
+        throw ev.error("EvalError", `unsupported argument '${n}' to '${who}'`, null);
       }
     }
-    if (url === undefined)
-      throw ev.error("EvalError", "'url' argument required", site.env, site.pos);
+    if (url === undefined) throw ev.error("EvalError", "'url' argument required", null);
   } else url = noCtx(v, "while evaluating the url we should fetch");
 
   if (name === "") name = url.slice(url.lastIndexOf("/") + 1);
@@ -63,8 +62,7 @@ function fetch(
     throw ev.error(
       "EvalError",
       `invalid store path name when fetching URL '${url}': ${e.message}. ${resolution}`,
-      site.env,
-      site.pos,
+      null,
     );
   }
 
@@ -75,12 +73,7 @@ function fetch(
     if (store.store.isValidPath(want)) return new NixString(want, new Set([want]));
   }
   if (ev.io.fetchURL === undefined) {
-    throw ev.error(
-      "EvalError",
-      `cannot download '${url}': this host cannot fetch`,
-      site.env,
-      site.pos,
-    );
+    throw ev.error("EvalError", `cannot download '${url}': this host cannot fetch`, null);
   }
   let data: Uint8Array;
   try {
@@ -89,8 +82,7 @@ function fetch(
     throw ev.error(
       "EvalError",
       `unable to download '${url}': ${utf8ToByteString((e as Error).message)}`,
-      site.env,
-      site.pos,
+      null,
     );
   }
   const path = ev.storeOp(site.env, site.pos, () => {
@@ -101,8 +93,7 @@ function fetch(
           throw ev.error(
             "EvalError",
             `hash mismatch in file downloaded from '${url}':\n  specified: sha256:${nixBase32(expected)}\n  got:       sha256:${nixBase32(got)}`,
-            site.env,
-            site.pos,
+            null,
           );
         }
       }
@@ -116,8 +107,7 @@ function fetch(
         throw ev.error(
           "EvalError",
           `NAR hash mismatch in input '${url}', expected 'sha256:${nixBase32(expected)}' but got 'sha256:${nixBase32(got)}'`,
-          site.env,
-          site.pos,
+          null,
         );
       }
     }

@@ -27,7 +27,7 @@ function atSite<T>(ev: Evaluator, site: CallSite, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof HashError) throw ev.error("EvalError", e.message, site.env, site.pos);
+    if (e instanceof HashError) throw ev.error("EvalError", e.message, null);
     throw e;
   }
 }
@@ -48,8 +48,7 @@ function hashFormat(ev: Evaluator, site: CallSite, name: string): HashFormat {
   throw ev.error(
     "EvalError",
     `unknown hash format '${name}', expect 'base16', 'base32', 'base64', or 'sri'`,
-    site.env,
-    site.pos,
+    null,
   );
 }
 
@@ -78,7 +77,7 @@ export const hashBuiltins: Builtin[] = [
         "while evaluating the second argument passed to builtins.hashFile",
       );
       if (ev.io.fileType(path, true) === undefined) {
-        throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
+        throw ev.error("EvalError", `path '${path}' does not exist`, null);
       }
       return base16(hashBytes(algo, ev.io.readFile(path)));
     },

@@ -44,17 +44,11 @@ export function coerceToPathWithContext(
       throw ev.error(
         "TypeError",
         `cannot coerce ${showType(v)} to a string: ${ev.showValue(v)}`,
-        site.env,
-        site.pos,
+        null,
       );
     }
     if (!s.startsWith("/")) {
-      throw ev.error(
-        "EvalError",
-        `string '${s}' doesn't represent an absolute path`,
-        site.env,
-        site.pos,
-      );
+      throw ev.error("EvalError", `string '${s}' doesn't represent an absolute path`, null);
     }
     return canonPath(s);
   });
@@ -76,7 +70,7 @@ function realisePath(ev: Evaluator, site: CallSite, l: Lazy, frame: string): str
 }
 
 function missing(ev: Evaluator, site: CallSite, path: string): never {
-  throw ev.error("EvalError", `path '${path}' does not exist`, site.env, site.pos);
+  throw ev.error("EvalError", `path '${path}' does not exist`, null);
 }
 
 /**
@@ -162,7 +156,7 @@ export const ioBuiltins: Builtin[] = [
       if (type === undefined) missing(ev, site, path);
       if (type !== "directory") {
         const shown = resolveSymlinks(ev, path);
-        throw ev.error("EvalError", `'${shown}' is not a directory`, site.env, site.pos);
+        throw ev.error("EvalError", `'${shown}' is not a directory`, null);
       }
       return new Attrs(new Map<string, Lazy>(ev.io.readDir(path)));
     },

@@ -50,12 +50,7 @@ export { jsonEscape };
 function jsonString(ev: Evaluator, site: CallSite, s: string): string {
   const fault = findUtf8Fault(s);
   if (fault !== undefined) {
-    throw ev.error(
-      "EvalError",
-      `JSON serialization error: ${utf8FaultMessage(s, fault)}`,
-      site.env,
-      site.pos,
-    );
+    throw ev.error("EvalError", `JSON serialization error: ${utf8FaultMessage(s, fault)}`, null);
   }
   return jsonEscape(s);
 }
@@ -82,7 +77,7 @@ function toJSONValue(
   strict: boolean,
 ): string {
   if (!strict && l instanceof Thunk && l.state !== ThunkState.Done) {
-    throw ev.error("TypeError", "cannot convert a thunk to JSON", site.env, site.pos);
+    throw ev.error("TypeError", "cannot convert a thunk to JSON", null);
   }
   // CppNix's peelToStringOutPath (checkToStringReturn = true): `__toString` (whose result must
   // be a string, a path, or a set that peels to one) before `outPath`.
@@ -157,9 +152,9 @@ function toJSONValue(
     );
   }
   if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) {
-    throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, site.env, site.pos);
+    throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, null);
   }
-  throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, site.env, site.pos);
+  throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, null);
 }
 
 /** UTF-8 bytes (as a byte string) of a code point. */

@@ -97,7 +97,7 @@ export const listBuiltins: Builtin[] = [
   def("head", 1, "The first element of *list*.\n\n    builtins.head [ 1 2 ]", (a, ev, site) => {
     const list = a.list(0);
     if (list.length === 0)
-      throw ev.error("EvalError", "'builtins.head' called on an empty list", site.env, site.pos);
+      throw ev.error("EvalError", "'builtins.head' called on an empty list", null);
     return ev.force(list[0]!);
   }),
   def(
@@ -107,7 +107,7 @@ export const listBuiltins: Builtin[] = [
     (a, ev, site) => {
       const list = a.list(0);
       if (list.length === 0)
-        throw ev.error("EvalError", "'builtins.tail' called on an empty list", site.env, site.pos);
+        throw ev.error("EvalError", "'builtins.tail' called on an empty list", null);
       return list.slice(1);
     },
   ),
@@ -123,8 +123,7 @@ export const listBuiltins: Builtin[] = [
         throw ev.error(
           "EvalError",
           `'builtins.elemAt' called with index ${n} on a list of size ${list.length}`,
-          site.env,
-          site.pos,
+          null,
         );
       }
       return ev.force(list[i]!);
@@ -189,7 +188,7 @@ export const listBuiltins: Builtin[] = [
       const n = a.int(1);
       // (Beyond 2^32 - 1 elements no JS array, and no machine's memory, has room.)
       if (n < 0 || n > 0xffffffff) {
-        throw ev.error("EvalError", `cannot create list of size ${n}`, site.env, site.pos);
+        throw ev.error("EvalError", `cannot create list of size ${n}`, null);
       }
       a.function(0);
       const f = a.lazy(0);

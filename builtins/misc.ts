@@ -64,18 +64,12 @@ function rounding(name: "floor" | "ceil"): Builtin {
         throw ev.error(
           "TypeError",
           `expected a float but found ${showType(v)}: ${ev.showValue(v)}`,
-          site.env,
-          site.pos,
+          null,
         );
       }
       const r = name === "floor" ? Math.floor(v.value) : Math.ceil(v.value);
       if (!Number.isFinite(r) || r >= 9223372036854775807 || r < -9223372036854775808) {
-        throw ev.error(
-          "EvalError",
-          `Float value ${v.value} is out of range for an integer`,
-          site.env,
-          site.pos,
-        );
+        throw ev.error("EvalError", `Float value ${v.value} is out of range for an integer`, null);
       }
       return Number.isSafeInteger(r) ? r : BigInt(r);
     },
@@ -131,7 +125,7 @@ export const miscBuiltins: Builtin[] = [
     impl: (ev, [f], site) => {
       const v = inContext(ev, site, argContext(0, "functionArgs"), () => ev.force(f!));
       if (!(v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp)) {
-        throw ev.error("TypeError", "'functionArgs' requires a function", site.env, site.pos);
+        throw ev.error("TypeError", "'functionArgs' requires a function", null);
       }
       const map = new Map<string, Lazy>();
       const positions = new Map<string, { source: Source; offset: number }>();

@@ -157,7 +157,7 @@ function compile(ev: Evaluator, site: CallSite, re: string): { whole: RegExp; se
     cache.set(re, compiled);
   }
   if (compiled instanceof InvalidRegex) {
-    throw ev.error("EvalError", `invalid regular expression '${re}'`, site.env, site.pos);
+    throw ev.error("EvalError", `invalid regular expression '${re}'`, null);
   }
   return compiled;
 }

@@ -48,8 +48,7 @@ export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: stri
   throw ev.error(
     "ThrownError",
     `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`,
-    site.env,
-    site.pos,
+    null,
   );
 }
 

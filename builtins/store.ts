@@ -72,8 +72,7 @@ function addPath(
           throw ev.error(
             "EvalError",
             `store path mismatch in (possibly filtered) path added from '${path}'`,
-            site.env,
-            site.pos,
+            null,
           );
         }
       }
@@ -114,8 +113,7 @@ export const storeBuiltins: Builtin[] = [
           throw ev.error(
             "EvalError",
             `files created by builtins.toFile may not reference derivations, but ${name} references ${c}`,
-            site.env,
-            site.pos,
+            null,
           );
         }
         refs.push(c);
@@ -170,20 +168,14 @@ export const storeBuiltins: Builtin[] = [
           );
           expected = ev.storeOp(site.env, site.pos, () => parseHashAllowEmpty(ev, s, "sha256"))[1];
         } else {
-          throw ev.error(
-            "EvalError",
-            `unsupported argument '${key}' to 'builtins.path'`,
-            site.env,
-            site.pos,
-          );
+          throw ev.error("EvalError", `unsupported argument '${key}' to 'builtins.path'`, null);
         }
       }
       if (path === undefined) {
         throw ev.error(
           "EvalError",
           "missing required 'path' attribute in the first argument to 'builtins.path'",
-          site.env,
-          site.pos,
+          null,
         );
       }
       if (name === "") name = baseName(path);
@@ -226,11 +218,11 @@ export const storeBuiltins: Builtin[] = [
       if (!ev.store.isStorePath(path)) path = resolveSymlinks(ev, path);
       const prefix = ev.store.storeDir + "/";
       if (!path.startsWith(prefix) || path.length === prefix.length) {
-        throw ev.error("EvalError", `path '${path}' is not in the Nix store`, site.env, site.pos);
+        throw ev.error("EvalError", `path '${path}' is not in the Nix store`, null);
       }
       const storePath = ev.storeOp(site.env, site.pos, () => ev.store.toStorePath(path));
       if (!ev.store.readOnly && !ev.store.isValid(storePath)) {
-        throw ev.error("EvalError", `path '${storePath}' is not valid`, site.env, site.pos);
+        throw ev.error("EvalError", `path '${storePath}' is not valid`, null);
       }
       return new NixString(path, new Set([storePath]));
     },

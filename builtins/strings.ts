@@ -46,8 +46,7 @@ export const stringBuiltins: Builtin[] = [
       const a = new Args(ev, site, "substring", args);
       const start = a.int(0);
       const len = a.int(1);
-      if (start < 0)
-        throw ev.error("EvalError", "negative start position in 'substring'", site.env, site.pos);
+      if (start < 0) throw ev.error("EvalError", "negative start position in 'substring'", null);
       const context = new Set<string>();
       const s = inContext(
         ev,

@@ -174,7 +174,7 @@ export const tomlBuiltins: Builtin[] = [
             : bytesToByteString(
                 new TextEncoder().encode(String((err as Error).message).split("\n")[0]),
               );
-        throw ev.error("EvalError", `while parsing TOML: ${msg}`, site.env, site.pos);
+        throw ev.error("EvalError", `while parsing TOML: ${msg}`, null);
       }
     },
   },

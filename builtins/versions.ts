@@ -75,8 +75,7 @@ export const versionBuiltins: Builtin[] = [
         throw ev.error(
           "EvalError",
           "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths",
-          site.env,
-          site.pos,
+          null,
         );
       }
       const from = fromList.map((l) =>
