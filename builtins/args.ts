@@ -11,9 +11,46 @@ import type { CallSite } from "./registry.js";
 
 const ordinals = ["first", "second", "third", "fourth"];
 
-/** `while evaluating the first argument passed to builtins.NAME` */
+/**
+ * CppNix's own wording where it is not the usual one, per builtin and argument: a one-argument
+ * builtin that says "the argument", names in quotes, the names of `foldl'` (`foldlStrict`), and
+ * arguments described in parentheses. (Each string is the `errorCtx` its primop passes.)
+ */
+const specialContexts: Record<string, readonly string[]> = {
+  attrNames: ["while evaluating the argument passed to builtins.attrNames"],
+  attrValues: ["while evaluating the argument passed to builtins.attrValues"],
+  listToAttrs: ["while evaluating the argument passed to builtins.listToAttrs"],
+  elemAt: [
+    "while evaluating the first argument passed to 'builtins.elemAt'",
+    "while evaluating the second argument passed to 'builtins.elemAt'",
+  ],
+  head: ["while evaluating the first argument passed to 'builtins.head'"],
+  tail: ["while evaluating the first argument passed to 'builtins.tail'"],
+  "foldl'": [
+    "while evaluating the first argument passed to builtins.foldlStrict",
+    "while evaluating the second argument passed to builtins.foldlStrict",
+    "while evaluating the third argument passed to builtins.foldlStrict",
+  ],
+  substring: [
+    "while evaluating the first argument (the start offset) passed to builtins.substring",
+    "while evaluating the second argument (the substring length) passed to builtins.substring",
+    "while evaluating the third argument (the string) passed to builtins.substring",
+  ],
+  concatStringsSep: [
+    "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep",
+    "while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep",
+  ],
+};
+
+/**
+ * `while evaluating the first argument passed to builtins.NAME`, or CppNix's own wording for
+ * that argument (`specialContexts`).
+ */
 export function argContext(n: number, name: string): string {
-  return `while evaluating the ${ordinals[n]} argument passed to builtins.${name}`;
+  return (
+    specialContexts[name]?.[n] ??
+    `while evaluating the ${ordinals[n]} argument passed to builtins.${name}`
+  );
 }
 
 /** Runs `f`, adding `context` as a frame at the call site to a Nix error it throws. */
@@ -28,13 +65,19 @@ export function inContext<T>(ev: Evaluator, site: CallSite, context: string, f: 
   }
 }
 
-/** `set.name`, or CppNix's `attribute 'NAME' missing` at the call site. */
-export function requireAttr(ev: Evaluator, site: CallSite, set: Attrs, name: string): Lazy {
+/**
+ * `set.name`, or CppNix's `getAttr` error: `attribute 'NAME' missing`, under `context` (which
+ * says where the set came from).
+ */
+export function requireAttr(ev: Evaluator, set: Attrs, name: string, context: string): Lazy {
   const l = set.get(name);
-  if (l === undefined) {
-    throw ev.error("EvalError", `attribute '${name}' missing`, null);
-  }
+  if (l === undefined) throw missingAttr(ev, name, context);
   return l;
+}
+
+/** CppNix's `attribute 'NAME' missing` (of `getAttr`), under `context`. */
+export function missingAttr(ev: Evaluator, name: string, context: string): NixError {
+  return ev.error("TypeError", `attribute '${name}' missing`, null).addTrace(context);
 }
 
 export class Args {
@@ -45,6 +88,7 @@ export class Args {
     private readonly args: Lazy[],
   ) {}
 
+  /** Runs `f` under the frame of argument `n` (`argContext`). */
   private ctx<T>(n: number, f: () => T): T {
     return inContext(this.ev, this.site, argContext(n, this.name), f);
   }
@@ -57,12 +101,14 @@ export class Args {
     return this.args[n]!;
   }
 
+  /** A list (only a wrong type gets the argument's frame, as CppNix's `forceList`). */
   list(n: number): Lazy[] {
-    return this.ctx(n, () => this.ev.forceList(this.args[n]!, null, -1));
+    return this.ev.forceList(this.args[n]!, null, -1, argContext(n, this.name));
   }
 
+  /** A set (only a wrong type gets the argument's frame, as CppNix's `forceAttrs`). */
   attrs(n: number): Attrs {
-    return this.ctx(n, () => this.ev.forceAttrs(this.args[n]!, null, -1));
+    return this.ev.forceAttrs(this.args[n]!, null, -1, argContext(n, this.name));
   }
 
   int(n: number): number | bigint {

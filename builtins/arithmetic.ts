@@ -50,7 +50,7 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
       const x = ev.force(a!);
       const y = ev.force(b!);
       if (typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)) {
-        return ev.intOp(op, x, y, site.env, site.pos);
+        return ev.intOp(op, x, y, null, -1);
       }
       if (name === "div") {
         const f2 = forceFloat(ev, y, site, second);
@@ -63,13 +63,7 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
           op === "+" ? fx + fy : op === "-" ? fx - fy : op === "*" ? fx * fy : fx / fy,
         );
       }
-      return ev.intOp(
-        op,
-        forceInt(ev, x, site, first),
-        forceInt(ev, y, site, second),
-        site.env,
-        site.pos,
-      );
+      return ev.intOp(op, forceInt(ev, x, site, first), forceInt(ev, y, site, second), null, -1);
     },
   };
 }

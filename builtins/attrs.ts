@@ -7,7 +7,7 @@
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
 import { Attrs, type Lazy, type Value } from "../evaluator/value.js";
-import { Args, inContext, requireAttr } from "./args.js";
+import { Args, inContext, missingAttr, requireAttr } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 function def(
@@ -61,7 +61,9 @@ export const attrsBuiltins: Builtin[] = [
     '`getAttr s set` is `set.${s}`.\n\n    builtins.getAttr "x" { x = 1; }',
     (a, ev, site) => {
       const name = a.string(0);
-      return ev.force(requireAttr(ev, site, a.attrs(1), name));
+      return ev.force(
+        requireAttr(ev, a.attrs(1), name, "in the attribute set under consideration"),
+      );
     },
   ),
   def(
@@ -108,25 +110,37 @@ export const attrsBuiltins: Builtin[] = [
     "listToAttrs",
     1,
     'A set from a list of `{ name; value; }` (the first of a name wins).\n\n    builtins.listToAttrs [ { name = "foo"; value = 123; } ]',
-    (a, ev, site) => {
+    (a, ev) => {
+      // As CppNix: every name first, then the values.
+      const pair = "in a {name=...; value=...;} pair";
       const map = new Map<string, Lazy>();
+      let missing = false;
       for (const l of a.list(0)) {
-        const item = inContext(
-          ev,
-          site,
+        const item = ev.forceAttrs(
+          l,
+          null,
+          -1,
           "while evaluating an element of the list passed to builtins.listToAttrs",
-          () => ev.forceAttrs(l, null, -1),
         );
-        const nameL = requireAttr(ev, site, item, "name");
-        const name = inContext(
-          ev,
-          site,
-          "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
-          () => ev.forceString(nameL, null, -1),
-        );
+        const nameL = requireAttr(ev, item, "name", pair);
+        const v = ev.force(nameL);
+        let name: string;
+        if (typeof v === "string") name = v;
+        else {
+          const p = item.positions?.get("name");
+          name = ev.forceStringNoContext(
+            v,
+            p ? ev.siteEnv(p.source) : null,
+            p ? p.offset : -1,
+            "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
+          );
+        }
         if (map.has(name)) continue;
-        map.set(name, requireAttr(ev, site, item, "value"));
+        const value = item.get("value");
+        if (value === undefined) missing = true;
+        map.set(name, value ?? null);
       }
+      if (missing) throw missingAttr(ev, "value", pair);
       return new Attrs(map);
     },
   ),
@@ -150,11 +164,11 @@ export const attrsBuiltins: Builtin[] = [
       const name = a.string(0);
       const out: Lazy[] = [];
       for (const l of a.list(1)) {
-        const s = inContext(
-          ev,
-          site,
+        const s = ev.forceAttrs(
+          l,
+          null,
+          -1,
           "while evaluating an element in the list passed as second argument to builtins.catAttrs",
-          () => ev.forceAttrs(l, null, -1),
         );
         const v = s.get(name);
         if (v !== undefined) out.push(v);
@@ -171,11 +185,11 @@ export const attrsBuiltins: Builtin[] = [
       const f = a.lazy(0);
       const collected = new Map<string, Lazy[]>();
       for (const l of a.list(1)) {
-        const s = inContext(
-          ev,
-          site,
+        const s = ev.forceAttrs(
+          l,
+          null,
+          -1,
           "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith",
-          () => ev.forceAttrs(l, null, -1),
         );
         for (const [k, v] of s.map) {
           let vs = collected.get(k);
@@ -201,7 +215,7 @@ export const attrsBuiltins: Builtin[] = [
           ev,
           site,
           "while evaluating the return value of the grouping function passed to builtins.groupBy",
-          () => ev.forceString(ev.callFunction(f, [x], site.env, site.pos), null, -1),
+          () => ev.forceString(ev.callFunction(f, [x], null, -1), null, -1),
         );
         let g = groups.get(key);
         if (!g) groups.set(key, (g = []));

@@ -21,9 +21,7 @@ function coerce(
   frame: string,
 ): { s: string; context: Set<string> } {
   const context = new Set<string>();
-  const s = inContext(ev, site, frame, () =>
-    ev.coerceToString(ev.force(l), context, site.env, site.pos, { copyToStore: true }),
-  );
+  const s = ev.coerceToString(ev.force(l), context, null, -1, { copyToStore: true }, frame);
   return { s, context };
 }
 
@@ -97,8 +95,7 @@ export const contextBuiltins: Builtin[] = [
         throw ev.error(
           "EvalError",
           `\`addDrvOutputDependencies\` can only act on derivations, not on a derivation output such as '${output}'`,
-          site.env,
-          site.pos,
+          null,
         );
       }
       if (!c.startsWith("=") && !c.endsWith(".drv")) {
@@ -119,9 +116,7 @@ export const contextBuiltins: Builtin[] = [
       });
       const s = v instanceof NixString ? v.s : (v as string);
       const context = new Set(v instanceof NixString ? v.context : []);
-      const attrs = inContext(ev, site, argContext(1, "appendContext"), () =>
-        ev.forceAttrs(b!, null, -1),
-      );
+      const attrs = ev.forceAttrs(b!, null, -1, argContext(1, "appendContext"));
       const frame = (what: string) => (f: () => boolean) =>
         inContext(ev, site, `while evaluating the \`${what}\` attribute of a string context`, f);
       for (const name of attrs.names()) {
@@ -131,8 +126,11 @@ export const contextBuiltins: Builtin[] = [
         if (!ev.store.readOnly && !ev.store.isValid(name)) {
           throw ev.error("EvalError", `path '${name}' is not valid`, null);
         }
-        const info = inContext(ev, site, "while evaluating the value of a string context", () =>
-          ev.forceAttrs(attrs.get(name)!, null, -1),
+        const info = ev.forceAttrs(
+          attrs.get(name)!,
+          null,
+          -1,
+          "while evaluating the value of a string context",
         );
         const path = info.get("path");
         if (path !== undefined && frame("path")(() => ev.forceBool(path, null, -1))) {
@@ -151,11 +149,11 @@ export const contextBuiltins: Builtin[] = [
         }
         const outputs = info.get("outputs");
         if (outputs !== undefined) {
-          const list = inContext(
-            ev,
-            site,
+          const list = ev.forceList(
+            outputs,
+            null,
+            -1,
             "while evaluating the `outputs` attribute of a string context",
-            () => ev.forceList(outputs, null, -1),
           );
           if (list.length > 0 && !name.endsWith(".drv")) {
             throw ev.error(

@@ -14,18 +14,22 @@ export const controlBuiltins: Builtin[] = [
     name: "addErrorContext",
     arity: 2,
     doc: 'Evaluate *e*; if that fails, add *ctx* to the error\'s trace.\n\n    builtins.addErrorContext "while building foo" e',
-    impl: (ev, [ctx, e], site) => {
+    // Its message is the frame; CppNix adds no "while calling" one.
+    addTrace: false,
+    impl: (ev, [ctx, e]) => {
       try {
         return ev.force(e!);
       } catch (err) {
         if (err instanceof NixError) {
-          const msg = inContext(
-            ev,
-            site,
+          const msg = ev.coerceToString(
+            ev.force(ctx!),
+            new Set(),
+            null,
+            -1,
+            {},
             "while evaluating the error message passed to builtins.addErrorContext",
-            () => ev.coerceToString(ev.force(ctx!), new Set(), site.env, site.pos),
           );
-          err.addTrace(msg);
+          err.addTrace(msg, undefined, "always");
         }
         throw err;
       }
@@ -68,11 +72,13 @@ export const controlBuiltins: Builtin[] = [
     arity: 1,
     doc: 'Throw an error message *s*, which `tryEval` can catch.\n\n    throw "oops"',
     impl: (ev, [s], site) => {
-      const msg = inContext(
-        ev,
-        site,
+      const msg = ev.coerceToString(
+        ev.force(s!),
+        new Set(),
+        null,
+        -1,
+        {},
         "while evaluating the error message passed to builtin.throw",
-        () => ev.coerceToString(ev.force(s!), new Set(), site.env, site.pos),
       );
       throw new NixError("ThrownError", msg);
     },
@@ -82,11 +88,13 @@ export const controlBuiltins: Builtin[] = [
     arity: 1,
     doc: 'Abort evaluation with the message *s* (`tryEval` does not catch it).\n\n    abort "unsupported platform"',
     impl: (ev, [s], site) => {
-      const msg = inContext(
-        ev,
-        site,
+      const msg = ev.coerceToString(
+        ev.force(s!),
+        new Set(),
+        null,
+        -1,
+        {},
         "while evaluating the error message passed to builtins.abort",
-        () => ev.coerceToString(ev.force(s!), new Set(), site.env, site.pos),
       );
       throw new NixError("Abort", `evaluation aborted with the following error message: '${msg}'`);
     },

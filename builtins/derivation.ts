@@ -96,7 +96,12 @@ function attrPos(attrs: Attrs, name: string) {
 }
 
 function derivationStrict(ev: Evaluator, site: CallSite, attrs: Attrs): Value {
-  const nameLazy = requireAttr(ev, site, attrs, "name");
+  const nameLazy = requireAttr(
+    ev,
+    attrs,
+    "name",
+    "in the attrset passed as argument to builtins.derivationStrict",
+  );
   let drvName: string;
   try {
     drvName = inContext(
@@ -117,8 +122,11 @@ function derivationStrict(ev: Evaluator, site: CallSite, attrs: Attrs): Value {
     if (e instanceof NixError) {
       const p = attrPos(attrs, "name");
       const where = p ? `${showOriginPos(p)}` : "«none»";
+      // Printed even in a truncated trace, to show which package failed (as CppNix does).
       e.addTrace(
         `while evaluating derivation '${drvName}'\n  whose name attribute is located at ${where}`,
+        undefined,
+        "always",
       );
     }
     throw e;
@@ -419,11 +427,12 @@ const derivationNix = `# derivation, as Nix defines it on top of builtins.deriva
 drvAttrs@{ outputs ? [ "out" ], ... }:
 
 let
+
   strict = derivationStrict drvAttrs;
 
   perOutput = map (outputName: {
     name = outputName;
-    value = shared // {
+    value = commonAttrs // {
       outPath = strict.\${outputName};
       drvPath = strict.drvPath;
       type = "derivation";
@@ -431,7 +440,7 @@ let
     };
   }) outputs;
 
-  shared = drvAttrs // builtins.listToAttrs perOutput // {
+  commonAttrs = drvAttrs // builtins.listToAttrs perOutput // {
     all = map (o: o.value) perOutput;
     inherit drvAttrs;
   };
@@ -446,11 +455,11 @@ export const derivationBuiltins: Builtin[] = [
     arity: 1,
     doc: 'Instantiates a derivation from *attrs*: writes its `.drv` file and returns `{ drvPath; out; … }`, the paths of the derivation and of its outputs. `derivation` is the friendlier wrapper.\n\n    builtins.derivationStrict { name = "x"; builder = "/bin/sh"; system = "x86_64-linux"; }',
     impl: (ev, [a], site) => {
-      const attrs = inContext(
-        ev,
-        site,
+      const attrs = ev.forceAttrs(
+        a!,
+        null,
+        -1,
         "while evaluating the argument passed to builtins.derivationStrict",
-        () => ev.forceAttrs(a!, null, -1),
       );
       return derivationStrict(ev, site, attrs);
     },

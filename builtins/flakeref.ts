@@ -1118,11 +1118,11 @@ export const flakeRefBuiltins: Builtin[] = [
     arity: 1,
     doc: 'Convert a flake reference from attribute set format to URL format.\n\n    builtins.flakeRefToString { dir = "lib"; owner = "NixOS"; ref = "23.05"; repo = "nixpkgs"; type = "github"; }\n\nevaluates to `"github:NixOS/nixpkgs/23.05?dir=lib"`.',
     impl: (ev, args: Lazy[]) => {
-      const set = inContext(
-        ev,
-        noPos,
+      const set = ev.forceAttrs(
+        args[0]!,
+        null,
+        -1,
         "while evaluating the argument passed to builtins.flakeRefToString",
-        () => ev.forceAttrs(args[0]!, null, -1),
       );
       const attrs: FetcherAttrs = new Map();
       for (const name of set.names()) {

@@ -19,7 +19,7 @@ import {
   type HashAlgorithm,
 } from "../store/hash.js";
 import { Args, inContext, requireAttr } from "./args.js";
-import { coerceToPath } from "./io.js";
+import { realisePath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 /** A hash error of store/hash.ts as a Nix error at the call site. */
@@ -70,12 +70,7 @@ export const hashBuiltins: Builtin[] = [
     impl: (ev, args: Lazy[], site) => {
       const a = new Args(ev, site, "hashFile", args);
       const algo = algorithm(ev, site, a.string(0));
-      const path = coerceToPath(
-        ev,
-        site,
-        args[1]!,
-        "while evaluating the second argument passed to builtins.hashFile",
-      );
+      const path = realisePath(ev, site, args[1]!);
       if (ev.io.fileType(path, true) === undefined) {
         throw ev.error("EvalError", `path '${path}' does not exist`, null);
       }
@@ -89,9 +84,7 @@ export const hashBuiltins: Builtin[] = [
     impl: (ev, args: Lazy[], site) => {
       const input = new Args(ev, site, "convertHash", args).attrs(0);
       const field = (name: string): Lazy =>
-        inContext(ev, site, `while locating the attribute '${name}'`, () =>
-          requireAttr(ev, site, input, name),
-        );
+        requireAttr(ev, input, name, `while locating the attribute '${name}'`);
       const str = (name: string, l: Lazy) =>
         inContext(ev, site, `while evaluating the attribute '${name}'`, () =>
           ev.forceStringNoContext(l, null, -1),

@@ -6,7 +6,7 @@
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
-import { Attrs, NixPath, NixString, showType, type Lazy } from "../evaluator/value.js";
+import { Attrs, NixPath, NixString, type Lazy } from "../evaluator/value.js";
 import { canonPath } from "../lang/path.js";
 import { argContext, inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
@@ -27,28 +27,13 @@ export function coerceToPathWithContext(
   frame: string,
   context: Set<string>,
 ): string {
-  return inContext(ev, site, frame, () => {
-    let v = ev.force(l);
-    while (v instanceof Attrs) {
-      const toString = v.get("__toString");
-      const outPath = v.get("outPath");
-      if (toString !== undefined) {
-        v = ev.force(ev.callFunction(ev.force(toString), [v], site.env, site.pos));
-      } else if (outPath !== undefined) v = ev.force(outPath);
-      else break;
-    }
+  // Errors forcing it get no frame; what it does not coerce is an error under `frame`.
+  return ev.peelToString(ev.force(l), (v) => {
     if (v instanceof NixPath) return v.path;
-    const s = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
-    if (v instanceof NixString) for (const c of v.context) context.add(c);
-    if (s === undefined) {
-      throw ev.error(
-        "TypeError",
-        `cannot coerce ${showType(v)} to a string: ${ev.showValue(v)}`,
-        null,
-      );
-    }
+    const s = ev.coerceToString(v, context, null, -1, {}, frame);
     if (!s.startsWith("/")) {
-      throw ev.error("EvalError", `string '${s}' doesn't represent an absolute path`, null);
+      const err = ev.error("EvalError", `string '${s}' doesn't represent an absolute path`, null);
+      throw err.addTrace(frame);
     }
     return canonPath(s);
   });
@@ -58,8 +43,9 @@ export function coerceToPathWithContext(
  * CppNix's `realisePath`: a path to read. The store paths in a string's context must be valid,
  * and derivation outputs are built first (import from derivation).
  */
-function realisePath(ev: Evaluator, site: CallSite, l: Lazy, frame: string): string {
+export function realisePath(ev: Evaluator, site: CallSite, l: Lazy): string {
   const context = new Set<string>();
+  const frame = "while realising the context of a path";
   const path = coerceToPathWithContext(ev, site, l, frame, context);
   if (context.size > 0) {
     inContext(ev, site, `while realising the context of path '${path}'`, () =>
@@ -108,7 +94,7 @@ export const ioBuiltins: Builtin[] = [
     arity: 1,
     doc: "Load, parse and return the Nix expression in the file *path* (a directory means its `default.nix`).\n\n    import ./foo.nix",
     impl: (ev, [p], site) => {
-      const path = realisePath(ev, site, p!, "while importing a file");
+      const path = realisePath(ev, site, p!);
       return ev.evalFile(path, site.env, site.pos);
     },
   },
@@ -117,7 +103,7 @@ export const ioBuiltins: Builtin[] = [
     arity: 1,
     doc: "The contents of the file *path* as a string.\n\n    builtins.readFile ./README",
     impl: (ev, [p], site) => {
-      const path = realisePath(ev, site, p!, argContext(0, "readFile"));
+      const path = realisePath(ev, site, p!);
       if (ev.io.fileType(path, true) === undefined) missing(ev, site, path);
       return ev.io.readFile(path);
     },
@@ -131,7 +117,7 @@ export const ioBuiltins: Builtin[] = [
       const raw = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
       // CppNix: a trailing "/" or "/." on a string means the path must be a directory.
       const mustBeDir = raw !== undefined && (raw.endsWith("/") || raw.endsWith("/."));
-      const path = realisePath(ev, site, v, argContext(0, "pathExists"));
+      const path = realisePath(ev, site, v);
       return mustBeDir
         ? ev.io.fileType(path, true) === "directory"
         : ev.io.fileType(path, false) !== undefined;
@@ -142,7 +128,7 @@ export const ioBuiltins: Builtin[] = [
     arity: 1,
     doc: 'The type of the file *p*: `"regular"`, `"directory"`, `"symlink"` or `"unknown"`.\n\n    builtins.readFileType ./.',
     impl: (ev, [p], site) => {
-      const path = realisePath(ev, site, p!, argContext(0, "readFileType"));
+      const path = realisePath(ev, site, p!);
       return ev.io.fileType(path, false) ?? missing(ev, site, path);
     },
   },
@@ -151,7 +137,7 @@ export const ioBuiltins: Builtin[] = [
     arity: 1,
     doc: "The entries of the directory *path*, as a set from names to file types.\n\n    builtins.readDir ./.",
     impl: (ev, [p], site) => {
-      const path = realisePath(ev, site, p!, argContext(0, "readDir"));
+      const path = realisePath(ev, site, p!);
       const type = ev.io.fileType(path, true);
       if (type === undefined) missing(ev, site, path);
       if (type !== "directory") {

@@ -23,12 +23,12 @@ import {
   NixFloat,
   NixPath,
   NixString,
-  PrimOp,
-  PrimOpApp,
   showType,
+  type AttrPosition,
   type Lazy,
   type Value,
 } from "../evaluator/value.js";
+import { NixError } from "../lang/errors.js";
 import { Thunk, ThunkState } from "../evaluator/thunk.js";
 import {
   findUtf8Fault,
@@ -47,11 +47,22 @@ import type { Builtin, CallSite } from "./registry.js";
 export { jsonEscape };
 
 /** `toJSON`'s check that a string is UTF-8, with nlohmann's serialization error, as CppNix. */
-function jsonString(ev: Evaluator, site: CallSite, s: string): string {
+/** What `toJSON` carries down: the context collected, and the first string not in UTF-8. */
+interface JSONState {
+  readonly context: Set<string>;
+  readonly strict: boolean;
+  fault: string | undefined;
+}
+
+/**
+ * A JSON string. Bytes that are not UTF-8 are CppNix's serialization error, which comes when
+ * the whole value is written, after evaluation (so under no frame, and after any evaluation
+ * error): it is recorded here and thrown at the end.
+ */
+function jsonString(state: JSONState, s: string): string {
   const fault = findUtf8Fault(s);
-  if (fault !== undefined) {
-    throw ev.error("EvalError", `JSON serialization error: ${utf8FaultMessage(s, fault)}`, null);
-  }
+  if (fault !== undefined)
+    state.fault ??= `JSON serialization error: ${utf8FaultMessage(s, fault)}`;
   return jsonEscape(s);
 }
 
@@ -66,95 +77,94 @@ export function toJSON(
   context: Set<string>,
   strict = true,
 ): string {
-  return ev.withCallDepth(site.env, site.pos, () => toJSONValue(ev, site, l, context, strict));
+  const state: JSONState = { context, strict, fault: undefined };
+  const json = toJSONValue(ev, l, undefined, state, true);
+  if (state.fault !== undefined) throw ev.error("EvalError", state.fault, null);
+  return json;
 }
 
+/**
+ * One value: `where` is the position CppNix passes down (an attribute's definition, the
+ * enclosing one for list elements), where its frames and errors are.
+ */
 function toJSONValue(
   ev: Evaluator,
-  site: CallSite,
   l: Lazy,
-  context: Set<string>,
-  strict: boolean,
+  where: AttrPosition | undefined,
+  state: JSONState,
+  copyToStore: boolean,
 ): string {
-  if (!strict && l instanceof Thunk && l.state !== ThunkState.Done) {
-    throw ev.error("TypeError", "cannot convert a thunk to JSON", null);
-  }
-  // CppNix's peelToStringOutPath (checkToStringReturn = true): `__toString` (whose result must
-  // be a string, a path, or a set that peels to one) before `outPath`.
-  let v: Value = ev.force(l);
-  let cameThroughToString = false;
-  while (v instanceof Attrs) {
-    const toString = v.get("__toString");
-    const outPath = v.get("outPath");
-    if (toString !== undefined) {
-      v = ev.force(ev.callFunction(ev.force(toString), [v], site.env, site.pos));
-      cameThroughToString = true;
-    } else if (outPath !== undefined) v = ev.force(outPath);
-    else if (cameThroughToString) {
-      throw ev.error(
-        "TypeError",
-        `\`__toString\` must return a string, but got ${showType(v)}: ${ev.showValue(v)}`,
-        site.env,
-        site.pos,
+  // Where, as an environment (for its source) and an offset: made only when needed.
+  const env = () => (where ? ev.siteEnv(where.source) : null);
+  const pos = where ? where.offset : -1;
+  return ev.withCallDepthAt(where, () => {
+    if (!state.strict && l instanceof Thunk && l.state !== ThunkState.Done) {
+      throw ev.error("TypeError", "cannot convert a thunk to JSON", null);
+    }
+    // CppNix's `forceValue(v, pos)`: an application is called from `where`.
+    const pending = l instanceof Thunk && l.state === ThunkState.Pending && l.expr === null;
+    const v = pending ? ev.forceCalledFrom(l, env(), pos) : ev.force(l);
+    if (v === null) return "null";
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "number" || typeof v === "bigint") return String(v);
+    if (v instanceof NixFloat) return formatJSONFloat(v.value);
+    if (typeof v === "string") return jsonString(state, v);
+    if (v instanceof NixString) {
+      for (const c of v.context) state.context.add(c);
+      return jsonString(state, v.s);
+    }
+    if (v instanceof NixPath) {
+      if (!copyToStore) return jsonString(state, v.path);
+      const s = ev.coerceToString(v, state.context, null, -1, { copyToStore: true });
+      return jsonString(state, s);
+    }
+    if (v instanceof Attrs) {
+      // CppNix's peelToStringOutPath (checkToStringReturn): `__toString` (whose result must be
+      // a string or a path) before `outPath`; a set that has neither is an object.
+      return ev.peelToString(
+        v,
+        (peeled, cameThroughToString) => {
+          if (!(peeled instanceof Attrs)) {
+            const copy = copyToStore && !cameThroughToString;
+            return toJSONValue(ev, peeled, where, state, copy);
+          }
+          const parts = peeled.names().map((name) => {
+            const p = peeled.positions?.get(name);
+            let value: string;
+            try {
+              value = toJSONValue(ev, peeled.get(name)!, p, state, copyToStore);
+            } catch (e) {
+              if (e instanceof NixError) {
+                e.addTrace(`while evaluating attribute '${name}'`, p && p.source.pos(p.offset));
+              }
+              throw e;
+            }
+            return jsonString(state, name) + ":" + value;
+          });
+          return "{" + parts.join(",") + "}";
+        },
+        true,
       );
-    } else break;
-  }
-  if (
-    cameThroughToString &&
-    !(typeof v === "string" || v instanceof NixString || v instanceof NixPath)
-  ) {
-    throw ev.error(
-      "TypeError",
-      `\`__toString\` should return a string, but got ${showType(v)}: ${ev.showValue(v)}`,
-      site.env,
-      site.pos,
-    );
-  }
-  // A path that came from `__toString` is written as it is, not copied to the store.
-  if (v instanceof NixPath && cameThroughToString) return jsonString(ev, site, v.path);
-  if (v === null) return "null";
-  if (typeof v === "boolean") return v ? "true" : "false";
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
-  if (v instanceof NixFloat) return formatJSONFloat(v.value);
-  if (typeof v === "string") return jsonString(ev, site, v);
-  if (v instanceof NixString) {
-    for (const c of v.context) context.add(c);
-    return jsonString(ev, site, v.s);
-  }
-  if (v instanceof NixPath) {
-    return jsonString(
-      ev,
-      site,
-      ev.coerceToString(v, context, site.env, site.pos, { copyToStore: true }),
-    );
-  }
-  if (v instanceof Attrs) {
-    const attrs = v;
-    const parts = attrs.names().map((name) => {
-      const value = inContext(ev, site, `while evaluating attribute '${name}'`, () =>
-        toJSON(ev, site, attrs.get(name)!, context, strict),
-      );
-      return jsonString(ev, site, name) + ":" + value;
-    });
-    return "{" + parts.join(",") + "}";
-  }
-  if (Array.isArray(v)) {
-    return (
-      "[" +
-      v
-        .map((x, i) =>
-          inContext(ev, site, `while evaluating list element at index ${i}`, () =>
-            toJSON(ev, site, x, context),
-          ),
-        )
-        .join(",") +
-      "]"
-    );
-  }
-  if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) {
-    throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, null);
-  }
-  throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, null);
+    }
+    if (Array.isArray(v)) {
+      const parts = v.map((x, i) => {
+        try {
+          return toJSONValue(ev, x, where, state, copyToStore);
+        } catch (e) {
+          if (e instanceof NixError) {
+            const at = where && where.source.pos(where.offset);
+            e.addTrace(`while evaluating list element at index ${i}`, at);
+          }
+          throw e;
+        }
+      });
+      return "[" + parts.join(",") + "]";
+    }
+    // A function is reported where it is (CppNix's `determinePos`).
+    const fnEnv = v instanceof Lambda ? v.env : env();
+    const fnPos = v instanceof Lambda ? v.expr.pos : pos;
+    throw ev.error("TypeError", `cannot convert ${showType(v)} to JSON`, fnEnv, fnPos);
+  });
 }
 
 /** UTF-8 bytes (as a byte string) of a code point. */

@@ -7,7 +7,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
-import { Attrs, type Lazy, type Value } from "../evaluator/value.js";
+import { Attrs, Lambda, type Lazy, type Value } from "../evaluator/value.js";
 import { Args, inContext } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
@@ -31,7 +31,7 @@ function apply(f: Lazy, x: Lazy): Thunk {
 }
 
 function call(ev: Evaluator, site: CallSite, f: Value, args: Lazy[]): Value {
-  return ev.callFunction(f, args, site.env, site.pos);
+  return ev.callFunction(f, args, null, -1);
 }
 
 function toIndex(ev: Evaluator, site: CallSite, n: number | bigint): number {
@@ -150,11 +150,11 @@ export const listBuiltins: Builtin[] = [
     (a, ev, site) => {
       const out: Lazy[] = [];
       for (const l of a.list(0)) {
-        const inner = inContext(
-          ev,
-          site,
+        const inner = ev.forceList(
+          l,
+          null,
+          -1,
           "while evaluating a value of the list passed to builtins.concatLists",
-          () => ev.forceList(l, null, -1),
         );
         for (const x of inner) out.push(x);
       }
@@ -168,12 +168,15 @@ export const listBuiltins: Builtin[] = [
     (a, ev, site) => {
       const f = a.function(0);
       const out: Lazy[] = [];
+      // A wrong result is reported at the function (CppNix's `determinePos`).
+      const env = f instanceof Lambda ? f.env : null;
+      const pos = f instanceof Lambda ? f.expr.pos : -1;
       for (const x of a.list(1)) {
-        const r = inContext(
-          ev,
-          site,
+        const r = ev.forceList(
+          call(ev, site, f, [x]),
+          env,
+          pos,
           "while evaluating the return value of the function passed to builtins.concatMap",
-          () => ev.forceList(call(ev, site, f, [x]), null, -1),
         );
         for (const y of r) out.push(y);
       }

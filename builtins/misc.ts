@@ -20,11 +20,12 @@ import {
   type Lazy,
   type Value,
 } from "../evaluator/value.js";
+import { NixError } from "../lang/errors.js";
 import { Args, argContext, inContext, requireAttr } from "./args.js";
 import { type Source } from "../lang/source.js";
 import { hashBytes, nixBase32 } from "../store/hash.js";
 import { lessThan } from "./arithmetic.js";
-import { coerceToPath } from "./io.js";
+import { realisePath } from "./io.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 /** The Nix release whose behaviour tsnix follows. */
@@ -35,9 +36,7 @@ function stringWithContext(s: string, context: Set<string>): Value {
 }
 
 function coerce(ev: Evaluator, site: CallSite, l: Lazy, context: Set<string>, ctx: string): string {
-  return inContext(ev, site, ctx, () =>
-    ev.coerceToString(ev.force(l), context, site.env, site.pos),
-  );
+  return ev.coerceToString(ev.force(l), context, null, -1, {}, ctx);
 }
 
 function bitOp(name: string, f: (a: bigint, b: bigint) => bigint): Builtin {
@@ -58,15 +57,13 @@ function rounding(name: "floor" | "ceil"): Builtin {
     arity: 1,
     doc: `Round the number *double* ${name === "floor" ? "down" : "up"} to the nearest integer.\n\n    builtins.${name} 23.5`,
     impl: (ev, [x], site) => {
-      const v = inContext(ev, site, argContext(0, name), () => ev.force(x!));
-      if (typeof v === "number" || typeof v === "bigint") return v;
-      if (!(v instanceof NixFloat)) {
-        throw ev.error(
-          "TypeError",
-          `expected a float but found ${showType(v)}: ${ev.showValue(v)}`,
-          null,
-        );
-      }
+      const v = inContext(ev, site, argContext(0, name), () => {
+        const v = ev.force(x!);
+        if (typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat) return v;
+        const msg = `expected a float but found ${showType(v)}: ${ev.showValue(v)}`;
+        throw ev.error("TypeError", msg, null);
+      });
+      if (!(v instanceof NixFloat)) return v;
       const r = name === "floor" ? Math.floor(v.value) : Math.ceil(v.value);
       if (!Number.isFinite(r) || r >= 9223372036854775807 || r < -9223372036854775808) {
         throw ev.error("EvalError", `Float value ${v.value} is out of range for an integer`, null);
@@ -154,56 +151,94 @@ export const miscBuiltins: Builtin[] = [
     arity: 1,
     doc: "The closure of `startSet` under `operator`: sets with a `key`, each key once.\n\n    builtins.genericClosure { startSet = [ { key = 5; } ]; operator = item: [ ]; }",
     impl: (ev, [arg], site) => {
-      const attrs = inContext(
-        ev,
-        site,
+      const attrs = ev.forceAttrs(
+        arg!,
+        null,
+        -1,
         "while evaluating the first argument passed to builtins.genericClosure",
-        () => ev.forceAttrs(arg!, null, -1),
       );
-      const start = inContext(
-        ev,
-        site,
+      const inArg = "in the attrset passed as argument to builtins.genericClosure";
+      const start = ev.forceList(
+        requireAttr(ev, attrs, "startSet", inArg),
+        null,
+        -1,
         "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceList(requireAttr(ev, site, attrs, "startSet"), null, -1),
       );
       if (start.length === 0) return start;
+      const opL = requireAttr(ev, attrs, "operator", inArg);
       const op = inContext(
         ev,
         site,
         "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
-        () => ev.forceFunction(requireAttr(ev, site, attrs, "operator"), null, -1),
+        () => ev.forceFunction(opL, null, -1),
       );
       // Keys are ordered by `lessThan`, as in CppNix's `std::map` with `CompareValues` (so a
       // key of another type is an error, and identical values inside keys are equal).
       const keys: Value[] = [];
+      const elems: Lazy[] = [];
       const result: Lazy[] = [];
       const work = [...start];
       while (work.length > 0) {
         const e = work.shift()!;
-        const elem = ev.forceAttrs(e, null, -1);
-        const key = ev.force(requireAttr(ev, site, elem, "key"));
+        const shown = () => ev.showValue(ev.force(e));
+        let key: Lazy;
+        try {
+          key = requireAttr(ev, ev.forceAttrs(e, null, -1), "key", "");
+        } catch (err) {
+          if (err instanceof NixError) err.addTrace(`in genericClosure element ${shown()}`);
+          throw err;
+        }
+        const k = ev.force(key);
         let lo = 0;
         let hi = keys.length;
         let found = false;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (lessThan(ev, key, keys[mid]!, site)) hi = mid;
-          else if (lessThan(ev, keys[mid]!, key, site)) lo = mid + 1;
-          else {
-            found = true;
-            break;
+        try {
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (lessThan(ev, k, keys[mid]!, site)) hi = mid;
+            else if (lessThan(ev, keys[mid]!, k, site)) lo = mid + 1;
+            else {
+              found = true;
+              break;
+            }
           }
+        } catch (err) {
+          if (err instanceof NixError) {
+            // Which element the key does not compare with (CppNix searches its map in order).
+            const i = keys.findIndex((other) => {
+              try {
+                lessThan(ev, k, other, site);
+                return false;
+              } catch {
+                return true;
+              }
+            });
+            if (i >= 0) {
+              err.addTrace(`with element ${ev.showValue(ev.force(elems[i]!))}`);
+              err.addTrace(`while comparing element ${shown()}`);
+            } else err.addTrace(`while checking key of element ${shown()}`);
+          }
+          throw err;
         }
         if (found) continue;
-        keys.splice(lo, 0, key);
+        keys.splice(lo, 0, k);
+        elems.splice(lo, 0, e);
         result.push(e);
-        const next = inContext(
-          ev,
-          site,
-          "while evaluating the return value of the `operator` passed to builtins.genericClosure",
-          () => ev.forceList(ev.callFunction(op, [e], site.env, site.pos), null, -1),
-        );
-        work.push(...next);
+        try {
+          const next = ev.forceList(
+            ev.callFunction(op, [e], null, -1),
+            null,
+            -1,
+            "while evaluating the return value of the `operator` passed to builtins.genericClosure",
+          );
+          for (const x of next) ev.force(x);
+          work.push(...next);
+        } catch (err) {
+          if (err instanceof NixError) {
+            err.addTrace(`while calling operator on genericClosure element ${shown()}`);
+          }
+          throw err;
+        }
       }
       return result;
     },
@@ -276,13 +311,13 @@ export const evaluationBuiltins: Builtin[] = [
     arity: 2,
     doc: "Like `import`, with the attributes of *scope* in scope in the file.\n\n    scopedImport { x = 1; } ./file.nix",
     impl: (ev, [scope, p], site) => {
-      const attrs = inContext(
-        ev,
-        site,
+      const attrs = ev.forceAttrs(
+        scope!,
+        null,
+        -1,
         "while evaluating the first argument passed to builtins.scopedImport",
-        () => ev.forceAttrs(scope!, null, -1),
       );
-      const path = coerceToPath(ev, site, p!, "while importing a file");
+      const path = realisePath(ev, site, p!);
       return ev.evalFileScoped(path, attrs, site.env, site.pos);
     },
   },

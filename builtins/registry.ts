@@ -25,6 +25,8 @@ export interface Builtin {
    * as `derivation`), then at once, as CppNix does at start-up.
    */
   readonly afterInstall?: boolean;
+  /** False for a builtin whose calls get no "while calling the 'NAME' builtin" frame. */
+  readonly addTrace?: boolean;
 }
 
 /** Where a builtin was called: its errors are reported there. */
@@ -54,7 +56,10 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
       value = new Thunk(null, null, init, null);
       late.push(value);
     } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
-    else value = new PrimOp(name, b.arity, (args, env, pos) => b.impl(ev, args, { env, pos }));
+    else {
+      const impl = (args: Lazy[], env: Env | null, pos: number) => b.impl(ev, args, { env, pos });
+      value = new PrimOp(name, b.arity, impl, b.addTrace ?? true);
+    }
     set.set(name, value);
     ev.defineGlobal(plain.has(name) ? name : `__${name}`, value);
   }

@@ -7,7 +7,7 @@
 
 import { Attrs, NixPath, NixString, type Lazy } from "../evaluator/value.js";
 import { canonPath } from "../lang/path.js";
-import { Args, inContext, requireAttr } from "./args.js";
+import { Args, requireAttr } from "./args.js";
 import type { Evaluator } from "../evaluator/eval.js";
 import { corepkgsDir } from "../evaluator/corepkgs.js";
 import type { Builtin, CallSite } from "./registry.js";
@@ -18,15 +18,15 @@ import type { Builtin, CallSite } from "./registry.js";
  */
 export function findFile(ev: Evaluator, site: CallSite, list: Lazy[], name: string): NixPath {
   for (const l of list) {
-    const elem = inContext(
-      ev,
-      site,
+    const elem = ev.forceAttrs(
+      l,
+      null,
+      -1,
       "while evaluating an element of the list passed to builtins.findFile",
-      () => ev.forceAttrs(l, null, -1),
     );
     const prefixL = elem.get("prefix");
     const prefix = prefixL === undefined ? "" : ev.forceString(prefixL, null, -1);
-    const pv = ev.force(requireAttr(ev, site, elem, "path"));
+    const pv = ev.force(requireAttr(ev, elem, "path", "in an element of the __nixPath"));
     const entry =
       pv instanceof NixPath
         ? pv.path

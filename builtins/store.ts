@@ -24,7 +24,7 @@ function storePathString(path: string): NixString {
 /** The `filter` of `builtins.path`/`filterSource` as a `PathFilter`: `filter path type`. */
 function pathFilter(ev: Evaluator, site: CallSite, fn: Value): PathFilter {
   return (path: string, type: FileType) => {
-    const r = ev.callFunction(fn, [path, type], site.env, site.pos);
+    const r = ev.callFunction(fn, [path, type], null, -1);
     return inContext(
       ev,
       site,
@@ -127,11 +127,11 @@ export const storeBuiltins: Builtin[] = [
     arity: 1,
     doc: 'Copies `path` into the store as `name` (default: its base name), filtered by `filter`, hashed as a NAR (`recursive = true`, the default) or flat; `sha256` is the expected hash.\n\n    builtins.path { path = ./src; name = "source"; filter = p: t: baseNameOf p != ".git"; }',
     impl: (ev, [a], site) => {
-      const attrs = inContext(
-        ev,
-        site,
+      const attrs = ev.forceAttrs(
+        a!,
+        null,
+        -1,
         "while evaluating the argument passed to 'builtins.path'",
-        () => ev.forceAttrs(a!, null, -1),
       );
       let path: string | undefined;
       let name = "";

@@ -20,11 +20,13 @@ export const stringBuiltins: Builtin[] = [
     doc: "Convert *e* to a string: strings, paths, numbers, Booleans, null, lists, sets with `__toString` or `outPath`.\n\n    toString [ 1 true ]",
     impl: (ev, [e], site) => {
       const context = new Set<string>();
-      const s = inContext(
-        ev,
-        site,
+      const s = ev.coerceToString(
+        ev.force(e!),
+        context,
+        null,
+        -1,
+        { coerceMore: true },
         "while evaluating the first argument passed to builtins.toString",
-        () => ev.coerceToString(ev.force(e!), context, site.env, site.pos, { coerceMore: true }),
       );
       return withContext(s, context);
     },
@@ -33,9 +35,14 @@ export const stringBuiltins: Builtin[] = [
     name: "stringLength",
     arity: 1,
     doc: 'The length of *e* in bytes.\n\n    builtins.stringLength "aaaa"',
-    impl: (ev, [e], site) =>
-      inContext(ev, site, "while evaluating the argument passed to builtins.stringLength", () =>
-        ev.coerceToString(ev.force(e!), new Set(), site.env, site.pos),
+    impl: (ev, [e]) =>
+      ev.coerceToString(
+        ev.force(e!),
+        new Set(),
+        null,
+        -1,
+        {},
+        "while evaluating the argument passed to builtins.stringLength",
       ).length,
   },
   {
@@ -48,11 +55,13 @@ export const stringBuiltins: Builtin[] = [
       const len = a.int(1);
       if (start < 0) throw ev.error("EvalError", "negative start position in 'substring'", null);
       const context = new Set<string>();
-      const s = inContext(
-        ev,
-        site,
+      const s = ev.coerceToString(
+        ev.force(args[2]!),
+        context,
+        null,
+        -1,
+        {},
         "while evaluating the third argument (the string) passed to builtins.substring",
-        () => ev.coerceToString(ev.force(args[2]!), context, site.env, site.pos),
       );
       const from = Number(start);
       if (from >= s.length) return withContext("", context);
@@ -80,11 +89,13 @@ export const stringBuiltins: Builtin[] = [
       const parts = a
         .list(1)
         .map((l) =>
-          inContext(
-            ev,
-            site,
+          ev.coerceToString(
+            ev.force(l),
+            context,
+            null,
+            -1,
+            {},
             "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep",
-            () => ev.coerceToString(ev.force(l), context, site.env, site.pos),
           ),
         );
       return withContext(parts.join(sep), context);

@@ -8,7 +8,13 @@
  *   a literal is its value, anything else becomes a `Thunk`. (So non-strict output shows
  *   `<CODE>` exactly where Nix shows it.)
  * - Integers are signed 64-bit: JS numbers while safe, bigints beyond, and overflow is an error.
- * - Errors are `NixError`s with Nix's messages, positions and `… while …` frames.
+ * - Errors are `NixError`s with Nix's messages, positions and `… while …` frames, added where
+ *   CppNix adds them (pinned by CppNix's eval-fail tests): operands ("in the left operand of
+ *   '&&'"), selects ("while evaluating the attribute 'a.b'", "from the definition of 'a'"),
+ *   calls ("while calling 'f'", "from call site", only shown with `--show-trace`), coercions
+ *   ("while evaluating a path segment", `__toString`/`outPath`), and where a cycle starts
+ *   ("entering the infinite recursion"). Many of CppNix's errors have no position of their own,
+ *   only a frame that has one (eval-fail-remove); tsnix follows that.
  */
 
 import type { Expr, ExprLambda } from "../lang/ast.js";
@@ -96,7 +102,10 @@ const noCopy = { copyToStore: false } as const;
 
 export class Evaluator {
   readonly maxCallDepth: number;
-  /** `maxCallDepth`, or less on a thread with a small stack (`shallowStack`). */
+  /**
+   * `maxCallDepth` + 1 (see the constructor), or less on a thread with a small stack
+   * (`shallowStack`).
+   */
   private readonly depthLimit: number;
   private callDepth = 0;
   /** Calls so far, to ask `interrupted` now and then. */
@@ -145,7 +154,8 @@ export class Evaluator {
     this.options = options;
     this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.maxCallDepth = options.maxCallDepth ?? 10000;
-    this.depthLimit = Math.min(this.maxCallDepth, options.shallowStack ?? Infinity);
+    // CppNix's `addCallDepth` checks the depth before counting the call: one more fits.
+    this.depthLimit = Math.min(this.maxCallDepth + 1, options.shallowStack ?? Infinity);
     this.showValue = options.showValue ?? ((v) => showType(v));
     this.store = options.store ?? new EvalStore({ store: new MemoryStore() });
     this.io = corepkgsIO(this.store.storeIO(options.io ?? noIO));
@@ -309,7 +319,46 @@ export class Evaluator {
     }
   }
 
+  /** Adds a frame at `offset` (none if -1) in `env`'s source to `e` if it is a Nix error. */
+  private addFrame(e: unknown, message: string, env: Env | null, offset: number): void {
+    if (e instanceof NixError) e.addTrace(message, env ? this.pos(env, offset) : undefined);
+  }
+
+  /** CppNix's `Expr::eval(state, env, v, errorCtx)`: a frame at the expression's position. */
+  private evalCtx(e: Expr, env: Env, context: string): Value {
+    try {
+      return this.eval(e, env);
+    } catch (err) {
+      this.addFrame(err, context, env, exprPos(e));
+      throw err;
+    }
+  }
+
+  /** CppNix's `evalBool`: a Boolean, or an error at the expression; either way under `context`. */
+  private evalBool(e: Expr, env: Env, context: string): boolean {
+    const pos = exprPos(e);
+    try {
+      const v = this.eval(e, env);
+      if (typeof v === "boolean") return v;
+      throw this.expected("a Boolean", v, env, pos);
+    } catch (err) {
+      this.addFrame(err, context, env, pos);
+      throw err;
+    }
+  }
+
   // --- forcing -------------------------------------------------------------------------------
+
+  /**
+   * `force`, where forcing a thunk that is being forced reports the recursion at `offset`
+   * (CppNix's `forceValue(v, pos)` and `tryFixupBlackHolePos`).
+   */
+  forceAt(l: Lazy, env: Env, offset: number): Value {
+    if (l instanceof Thunk && l.state === ThunkState.Blackhole) {
+      throw new InfiniteRecursion(l, this.pos(env, offset));
+    }
+    return this.force(l);
+  }
 
   force(l: Lazy): Value {
     if (!(l instanceof Thunk)) return l;
@@ -317,19 +366,53 @@ export class Evaluator {
       case ThunkState.Done:
         return l.value;
       case ThunkState.Failed:
-        throw l.error;
+        // A copy, so that the frames this failure gets now stay off the stored error.
+        throw l.error instanceof NixError ? l.error.clone() : l.error;
       case ThunkState.Blackhole:
-        throw new NixError(
-          "InfiniteRecursionError",
-          "infinite recursion encountered",
-          l.expr && l.env ? this.pos(l.env, l.expr.start) : undefined,
-        );
+        throw new InfiniteRecursion(l, undefined);
     }
+    return this.evalThunk(l, null, -1);
+  }
+
+  /**
+   * `force`, where a pending application (a `map` element, say) is a call from `env`/`pos`,
+   * as CppNix's `forceValue(v, pos)` makes it.
+   */
+  forceCalledFrom(l: Lazy, env: Env | null, pos: number): Value {
+    if (l instanceof Thunk && l.state === ThunkState.Pending && l.expr === null) {
+      return this.evalThunk(l, env, pos);
+    }
+    return this.force(l);
+  }
+
+  /**
+   * CppNix's `determinePos` of a value about to be forced, as an environment (for its source)
+   * and an offset: an application is where its function is (a lambda's position).
+   */
+  private determinePos(l: Lazy): [Env | null, number] {
+    let x = l;
+    for (;;) {
+      if (x instanceof Thunk) {
+        if (x.state === ThunkState.Done) x = x.value;
+        else if (x.state === ThunkState.Pending && x.expr === null) x = x.fn;
+        else return [null, -1];
+      } else if (x instanceof Lambda) return [x.env, x.expr.pos];
+      else return [null, -1];
+    }
+  }
+
+  /** Evaluates a pending thunk (an application called from `callEnv`/`callPos`). */
+  private evalThunk(l: Thunk, callEnv: Env | null, callPos: number): Value {
     l.state = ThunkState.Blackhole;
     try {
       const v = l.expr
         ? this.eval(l.expr, l.env!)
-        : this.callFunction(this.force(l.fn), [l.arg], null, -1);
+        : this.callFunction(
+            this.forceCalledFrom(l.fn, callEnv, callPos),
+            [l.arg],
+            callEnv,
+            callPos,
+          );
       l.value = v;
       l.state = ThunkState.Done;
       l.expr = null;
@@ -341,6 +424,10 @@ export class Evaluator {
         // An interruption is not the thunk's value: forcing it again evaluates it again.
         l.state = ThunkState.Pending;
       } else {
+        // Where the cycle starts (CppNix's `handleEvalExceptionForThunk`).
+        if (e instanceof InfiniteRecursion && e.thunk === l && l.expr !== null) {
+          e.addTrace("entering the infinite recursion", undefined, "always");
+        }
         l.state = ThunkState.Failed;
         l.error = e;
       }
@@ -372,16 +459,33 @@ export class Evaluator {
     }
   }
 
+  /** `withCallDepth` at an attribute's position (worked out only for the error). */
+  withCallDepthAt<T>(p: AttrPosition | undefined, f: () => T): T {
+    if (++this.callDepth > this.depthLimit) {
+      this.callDepth--;
+      throw p ? this.tooDeep(this.siteEnv(p.source), p.offset) : this.tooDeep(null, -1);
+    }
+    try {
+      return f();
+    } finally {
+      this.callDepth--;
+    }
+  }
+
   /** Forces a value and everything in it (`--strict`, `deepSeq`); nesting counts as calls. */
   forceDeep(l: Lazy): Value {
     const seen = new Set<object>();
     const go = (x: Lazy): void => {
       if (++this.callDepth > this.depthLimit) {
         this.callDepth--;
-        throw this.tooDeep(null, -1);
+        const [env, pos] = this.determinePos(x);
+        throw this.tooDeep(env, pos);
       }
       try {
-        goForced(this.force(x));
+        if (x instanceof Thunk && x.state === ThunkState.Pending && x.expr === null) {
+          const [env, pos] = this.determinePos(x);
+          goForced(this.forceCalledFrom(x, env, pos));
+        } else goForced(this.force(x));
       } finally {
         this.callDepth--;
       }
@@ -390,12 +494,13 @@ export class Evaluator {
       if (v instanceof Attrs) {
         if (seen.has(v)) return;
         seen.add(v);
-        for (const name of v.names()) {
+        for (const name of symbolOrder(v)) {
           try {
             go(v.get(name)!);
           } catch (e) {
             if (e instanceof NixError) {
-              e.addTrace(`while evaluating the attribute '${name}'`);
+              const p = v.positions?.get(name);
+              e.addTrace(`while evaluating the attribute '${name}'`, p && p.source.pos(p.offset));
             }
             throw e;
           }
@@ -403,7 +508,14 @@ export class Evaluator {
       } else if (Array.isArray(v)) {
         if (seen.has(v)) return;
         seen.add(v);
-        for (const elem of v) go(elem);
+        for (let i = 0; i < v.length; i++) {
+          try {
+            go(v[i]!);
+          } catch (e) {
+            if (e instanceof NixError) e.addTrace(`while evaluating list element at index ${i}`);
+            throw e;
+          }
+        }
       }
     };
     go(l);
@@ -442,12 +554,11 @@ export class Evaluator {
     for (let l = level; l > 0; l--) en = en!.up;
     for (; en; en = en.up) {
       if (!en.isWith) continue;
-      const set = en;
-      const attrs = this.withFrame(
-        "while evaluating the first subexpression of a with expression",
-        env,
+      const attrs = this.forceAttrs(
+        en.values[0]!,
+        null,
         -1,
-        () => this.forceAttrs(set.values[0]!, env, -1),
+        "while evaluating the first subexpression of a with expression",
       );
       const v = attrs.get(name);
       if (v !== undefined) return v;
@@ -466,16 +577,23 @@ export class Evaluator {
     );
   }
 
-  forceAttrs(l: Lazy, env: Env | null, pos: number): Attrs {
+  /**
+   * CppNix's `forceAttrs(v, pos, errorCtx)`: a set; anything else is an error without a
+   * position, under `errorCtx` at `pos` (an error forcing it gets no frame).
+   */
+  forceAttrs(l: Lazy, env: Env | null, pos: number, errorCtx = ""): Attrs {
     const v = this.force(l);
     if (v instanceof Attrs) return v;
-    throw this.expected("a set", v, env, pos);
+    const err = this.expected("a set", v, null, -1);
+    throw err.addTrace(errorCtx, env ? this.pos(env, pos) : undefined);
   }
 
-  forceList(l: Lazy, env: Env | null, pos: number): Lazy[] {
+  /** CppNix's `forceList(v, pos, errorCtx)`, as `forceAttrs`. */
+  forceList(l: Lazy, env: Env | null, pos: number, errorCtx = ""): Lazy[] {
     const v = this.force(l);
     if (Array.isArray(v)) return v;
-    throw this.expected("a list", v, env, pos);
+    const err = this.expected("a list", v, null, -1);
+    throw err.addTrace(errorCtx, env ? this.pos(env, pos) : undefined);
   }
 
   forceBool(l: Lazy, env: Env | null, pos: number): boolean {
@@ -498,16 +616,31 @@ export class Evaluator {
     throw this.expected("a function", v, env, pos);
   }
 
-  /** A string's bytes, ignoring context; anything else is an error. */
-  forceString(l: Lazy, env: Env | null, pos: number): string {
+  /**
+   * A string's bytes, ignoring context; anything else is an error at `pos`. With `errorCtx`
+   * (CppNix's `forceString(v, pos, errorCtx)`), any error, forcing included, is under it.
+   */
+  forceString(l: Lazy, env: Env | null, pos: number, errorCtx?: string): string {
+    if (errorCtx !== undefined) {
+      try {
+        return this.forceString(l, env, pos);
+      } catch (err) {
+        this.addFrame(err, errorCtx, env, pos);
+        throw err;
+      }
+    }
     const v = this.force(l);
     if (typeof v === "string") return v;
     if (v instanceof NixString) return v.s;
     throw this.expected("a string", v, env, pos);
   }
 
-  /** CppNix's `forceStringNoCtx`: a string that refers to no store path. */
-  forceStringNoContext(l: Lazy, env: Env | null, pos: number): string {
+  /**
+   * CppNix's `forceStringNoCtx`: a string that refers to no store path. That error has no
+   * position (it is under `errorCtx` at `pos`).
+   */
+  forceStringNoContext(l: Lazy, env: Env | null, pos: number, errorCtx?: string): string {
+    const s = this.forceString(l, env, pos, errorCtx);
     const v = this.force(l);
     if (v instanceof NixString && v.context.size > 0) {
       // CppNix reports the first element of its ordered context: paths, then deep derivations,
@@ -522,14 +655,12 @@ export class Evaluator {
         const [, output, drv] = first.split("!");
         shown = `${drv}^${output}`;
       }
-      throw this.error(
-        "EvalError",
-        `the string '${v.s}' is not allowed to refer to a store path (such as '${shown}')`,
-        env,
-        pos,
-      );
+      const msg = `the string '${v.s}' is not allowed to refer to a store path (such as '${shown}')`;
+      const err = this.error("EvalError", msg, null);
+      if (errorCtx !== undefined) err.addTrace(errorCtx, env ? this.pos(env, pos) : undefined);
+      throw err;
     }
-    return this.forceString(v, env, pos);
+    return s;
   }
 
   // --- evaluation ----------------------------------------------------------------------------
@@ -542,7 +673,8 @@ export class Evaluator {
         case "Var": {
           if (e.fromWith) return this.force(this.lookupWith(e.name, e.level!, env, e.pos));
           const l = this.lookupVar(e.level!, e.displ!, env);
-          return l instanceof Thunk ? this.force(l) : l;
+          if (!(l instanceof Thunk)) return l;
+          return l.state === ThunkState.Done ? l.value : this.forceAt(l, env, e.pos);
         }
         case "Call": {
           const fn = this.eval(e.fn, env);
@@ -555,15 +687,7 @@ export class Evaluator {
         case "Select":
           return this.evalSelect(e, env);
         case "If": {
-          let cond: boolean;
-          try {
-            cond = this.forceBool(this.eval(e.cond, env), env, e.pos);
-          } catch (err) {
-            if (err instanceof NixError) {
-              err.addTrace("while evaluating a branch condition", this.pos(env, e.pos));
-            }
-            throw err;
-          }
+          const cond = this.evalBool(e.cond, env, "while evaluating a branch condition");
           // Both branches are read every time: a branch first taken at the bottom of a deep
           // recursion would otherwise throw away the optimised code of every frame above it.
           const then = e.then;
@@ -577,20 +701,20 @@ export class Evaluator {
         case "String":
           return e.value;
         case "ConcatStrings":
-          return this.evalConcat(e.forceString, e.parts, env, e.pos);
+          return this.evalConcat(e, env);
         case "Lambda":
           return new Lambda(e, env);
         case "Attrs":
           return this.evalAttrs(e, env);
         case "List":
-          return e.elems.map((x) => this.thunk(x, env));
+          return this.evalList(e, env);
         case "Let": {
           env = this.bindRecursive(e.attrs, env);
           e = e.body;
           continue;
         }
         case "OpNot":
-          return !this.forceBool(this.eval(e.expr, env), env, e.start);
+          return !this.evalBool(e.expr, env, "in the argument of '!'");
         case "With": {
           const attrs = this.thunk(e.attrs, env);
           env = new Env(env, [attrs], env.source, true);
@@ -598,10 +722,11 @@ export class Evaluator {
           continue;
         }
         case "OpHasAttr": {
-          let v = this.eval(e.subject, env);
+          let v = this.evalCtx(e.subject, env, "in the argument of '?'");
           for (const name of e.path) {
+            const s = this.attrName(name, env);
             if (!(v instanceof Attrs)) return false;
-            const l = v.get(this.attrName(name, env));
+            const l = v.get(s);
             if (l === undefined) return false;
             v = this.force(l);
           }
@@ -612,34 +737,10 @@ export class Evaluator {
         case "Path":
           return new NixPath(e.value);
         case "Assert": {
-          const a = e;
-          const ok = this.withFrame(
-            "while evaluating the condition of the assertion",
-            env,
-            a.pos,
-            () => this.forceBool(this.eval(a.cond, env), env, a.pos),
-          );
-          if (!ok) {
-            const text = showExpr(a.cond);
-            const cond = a.cond;
-            if (cond.kind === "BinOp" && cond.op === "==") {
-              // Explain the difference, as CppNix's assertEqValues does.
-              this.withFrame(
-                `while evaluating the condition of the assertion '${text}'`,
-                env,
-                a.pos,
-                () =>
-                  this.assertEquals(
-                    this.eval(cond.left, env),
-                    this.eval(cond.right, env),
-                    env,
-                    cond.pos,
-                  ),
-              );
-            }
-            throw this.error("AssertionError", `assertion '${text}' failed`, env, a.pos);
+          if (!this.evalBool(e.cond, env, "in the condition of the assert statement")) {
+            throw this.assertionFailed(e, env);
           }
-          e = a.body;
+          e = e.body;
           continue;
         }
         case "Pos":
@@ -648,6 +749,38 @@ export class Evaluator {
           return this.force(env.values[e.displacement]!);
       }
     }
+  }
+
+  /**
+   * A list's elements, lazily. (Not a closure inside `eval`: one there would make V8 allocate
+   * `eval`'s variables on the heap at every call.)
+   */
+  private evalList(e: Extract<Expr, { kind: "List" }>, env: Env): Lazy[] {
+    // By push, for a packed array (as `map` made).
+    const out: Lazy[] = [];
+    for (const x of e.elems) out.push(this.thunk(x, env));
+    return out;
+  }
+
+  /**
+   * The error of a failed `assert`: for `a == b`, what differs (CppNix's `assertEqValues`),
+   * else `assertion '…' failed`.
+   */
+  private assertionFailed(e: Extract<Expr, { kind: "Assert" }>, env: Env): NixError {
+    const text = showExpr(e.cond);
+    const cond = e.cond;
+    if (cond.kind === "BinOp" && cond.op === "==") {
+      try {
+        this.assertEquals(this.eval(cond.left, env), this.eval(cond.right, env), env, cond.pos);
+      } catch (err) {
+        if (err instanceof NixError && err.kind === "AssertionError") {
+          const pos = this.pos(env, e.pos);
+          err.addTrace(`while evaluating the condition of the assertion '${text}'`, pos);
+        }
+        throw err;
+      }
+    }
+    return this.error("AssertionError", `assertion '${text}' failed`, env, e.pos);
   }
 
   /** CppNix's `mkPos`: `{ file; line; column; }`, `file` being null outside files. */
@@ -663,30 +796,83 @@ export class Evaluator {
     );
   }
 
+  /** CppNix's `getName`: a static name, or the string a dynamic one evaluates to. */
   private attrName(name: string | Expr, env: Env): string {
     if (typeof name === "string") return name;
-    return this.forceString(this.eval(name, env), env, name.start);
+    const v = this.eval(name, env);
+    if (typeof v === "string") return v;
+    const pos = exprPos(name);
+    try {
+      // A name with context is an error without a position (CppNix's `forceStringNoCtx`).
+      if (v instanceof NixString && v.context.size > 0) this.forceStringNoContext(v, null, -1);
+      return this.forceString(v, env, pos);
+    } catch (err) {
+      this.addFrame(err, "while evaluating an attribute name", env, pos);
+      throw err;
+    }
   }
 
+  /**
+   * CppNix's `showAttrSelectionPath`: `a.b.c`, a dynamic name as its string or, where it does
+   * not evaluate to one, as `"${expr}"`.
+   */
+  private showSelectionPath(path: readonly (string | Expr)[], env: Env): string {
+    return path
+      .map((name) => {
+        if (typeof name === "string") return name;
+        try {
+          return this.attrName(name, env);
+        } catch (err) {
+          if (!(err instanceof NixError)) throw err;
+          return `"\${${showExpr(name)}}"`;
+        }
+      })
+      .join(".");
+  }
+
+  /**
+   * `e.a.b` (or `e.a.b or d`), as CppNix's `ExprSelect::eval`: an error on the way is under
+   * "while evaluating the attribute 'a.b'" (at the select) and "from the definition of 'a'"
+   * (at the last attribute found), except in derivation-internal.nix.
+   */
   private evalSelect(e: Extract<Expr, { kind: "Select" }>, env: Env): Value {
-    let v = this.eval(e.subject, env);
-    for (let i = 0; i < e.path.length; i++) {
-      const name = this.attrName(e.path[i]!, env);
-      if (!(v instanceof Attrs)) {
-        if (e.default) return this.eval(e.default, env);
-        throw this.withFrame("while selecting an attribute", env, e.pos, () => {
-          throw this.expected("a set", v, env, e.pos);
-        });
+    let v = this.evalCtx(e.subject, env, "while selecting an attribute");
+    let attrPos: AttrPosition | undefined;
+    let found = 0;
+    try {
+      for (let i = 0; i < e.path.length; i++) {
+        const name = this.attrName(e.path[i]!, env);
+        if (!(v instanceof Attrs)) {
+          if (e.default) return this.eval(e.default, env);
+          const err = this.expected("a set", v, null, -1);
+          throw err.addTrace("while selecting an attribute", this.pos(env, e.pos));
+        }
+        const l = v.get(name);
+        if (l === undefined) {
+          if (e.default) return this.eval(e.default, env);
+          const err = this.error("EvalError", `attribute '${name}' missing`, null);
+          throw err.withSuggestions(v.names(), name);
+        }
+        attrPos = v.positions?.get(name);
+        found = i + 1;
+        if (l instanceof Thunk && l.state === ThunkState.Blackhole) {
+          // CppNix forces at the definition (or the select, for the last attribute without one).
+          const p =
+            attrPos !== undefined ? attrPos.source.pos(attrPos.offset) : this.pos(env, e.pos);
+          throw new InfiniteRecursion(l, i + 1 < e.path.length ? this.pos(env, e.pos) : p);
+        }
+        v = this.force(l);
       }
-      const l = v.get(name);
-      if (l === undefined) {
-        if (e.default) return this.eval(e.default, env);
-        throw this.error("EvalError", `attribute '${name}' missing`, env, e.pos).withSuggestions(
-          v.names(),
-          name,
-        );
+    } catch (err) {
+      if (err instanceof NixError) {
+        if (attrPos !== undefined && !isDerivationInternal(attrPos.source)) {
+          const path = this.showSelectionPath(e.path.slice(0, found), env);
+          err.addTrace(`from the definition of '${path}'`, attrPos.source.pos(attrPos.offset));
+        }
+        const path = this.showSelectionPath(e.path, env);
+        err.addTrace(`while evaluating the attribute '${path}'`, this.pos(env, e.pos));
       }
-      v = this.force(l);
+      throw err;
     }
     return v;
   }
@@ -738,7 +924,12 @@ export class Evaluator {
       dynEnv = newEnv;
       const overrides = map.get("__overrides");
       if (overrides !== undefined) {
-        const o = this.forceAttrs(overrides, env, e.pos);
+        const o = this.forceAttrs(
+          overrides,
+          null,
+          -1,
+          "while evaluating the `__overrides` attribute",
+        );
         for (const name of o.names()) {
           const l = o.get(name)!;
           map.set(name, l);
@@ -780,30 +971,41 @@ export class Evaluator {
     return new Attrs(map, positions);
   }
 
+  /**
+   * The binary operators, each operand under CppNix's frame ("in the left operand of '&&'", at
+   * the operand). `//` evaluates its right operand first, and a chain `a // b // c` from the
+   * right, as CppNix's `evalForUpdate` does.
+   */
   private evalBinOp(e: Extract<Expr, { kind: "BinOp" }>, env: Env): Value {
     switch (e.op) {
-      case "==":
-        return this.equals(this.thunk(e.left, env), this.thunk(e.right, env), env, e.pos);
-      case "!=":
-        return !this.equals(this.thunk(e.left, env), this.thunk(e.right, env), env, e.pos);
+      case "==": {
+        const a = this.evalCtx(e.left, env, "in the left operand of '=='");
+        const b = this.evalCtx(e.right, env, "in the right operand of '=='");
+        return this.equals(a, b, env, e.pos);
+      }
+      case "!=": {
+        const a = this.evalCtx(e.left, env, "in the left operand of '!='");
+        const b = this.evalCtx(e.right, env, "in the right operand of '!='");
+        return !this.equals(a, b, env, e.pos);
+      }
       case "&&":
         return (
-          this.forceBool(this.eval(e.left, env), env, e.pos) &&
-          this.forceBool(this.eval(e.right, env), env, e.pos)
+          this.evalBool(e.left, env, "in the left operand of '&&'") &&
+          this.evalBool(e.right, env, "in the right operand of '&&'")
         );
       case "||":
         return (
-          this.forceBool(this.eval(e.left, env), env, e.pos) ||
-          this.forceBool(this.eval(e.right, env), env, e.pos)
+          this.evalBool(e.left, env, "in the left operand of '||'") ||
+          this.evalBool(e.right, env, "in the right operand of '||'")
         );
       case "->":
         return (
-          !this.forceBool(this.eval(e.left, env), env, e.pos) ||
-          this.forceBool(this.eval(e.right, env), env, e.pos)
+          !this.evalBool(e.left, env, "in the left operand of '->'") ||
+          this.evalBool(e.right, env, "in the right operand of '->'")
         );
       case "//": {
-        const a = this.forceAttrs(this.eval(e.left, env), env, e.pos);
-        const b = this.forceAttrs(this.eval(e.right, env), env, e.pos);
+        const b = this.updateOperand(e.right, env, "in the right operand of '//'");
+        const a = this.updateOperand(e.left, env, "in the left operand of '//'");
         if (b.size === 0) return a;
         if (a.size === 0) return b;
         const map = new Map(a.map);
@@ -816,68 +1018,205 @@ export class Evaluator {
         return new Attrs(map, positions);
       }
       case "++": {
-        const a = this.forceList(this.eval(e.left, env), env, e.pos);
-        const b = this.forceList(this.eval(e.right, env), env, e.pos);
-        return b.length === 0 ? a : a.length === 0 ? b : a.concat(b);
+        const a = this.evalCtx(e.left, env, "in the left operand of '++'");
+        const b = this.evalCtx(e.right, env, "in the right operand of '++'");
+        const x = this.listOperand(a, env, e.pos);
+        const y = this.listOperand(b, env, e.pos);
+        return y.length === 0 ? x : x.length === 0 ? y : x.concat(y);
       }
     }
+  }
+
+  /**
+   * An operand of `//`, as CppNix's `evalForUpdate`: a set, or an error without a position
+   * under `context`; an operand that is itself a `//` gets no frame of its own.
+   */
+  private updateOperand(e: Expr, env: Env, context: string): Attrs {
+    if (e.kind === "BinOp" && e.op === "//") return this.evalBinOp(e, env) as Attrs;
+    try {
+      const v = this.eval(e, env);
+      if (v instanceof Attrs) return v;
+      throw this.expected("a set", v, null, -1);
+    } catch (err) {
+      this.addFrame(err, context, env, exprPos(e));
+      throw err;
+    }
+  }
+
+  /** A list to concatenate (CppNix's `concatLists`): otherwise an error without a position. */
+  private listOperand(v: Value, env: Env, pos: number): Lazy[] {
+    if (Array.isArray(v)) return v;
+    const err = this.expected("a list", v, null, -1);
+    throw err.addTrace("while evaluating one of the elements to concatenate", this.pos(env, pos));
   }
 
   // --- `+` and string interpolation ---------------------------------------------------------
 
-  private evalConcat(forceString: boolean, parts: Expr[], env: Env, pos: number): Value {
-    const first = this.eval(parts[0]!, env);
-    if (
-      !forceString &&
-      (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat)
-    ) {
-      let acc: number | bigint | NixFloat = first;
+  /**
+   * CppNix's `ExprConcatStrings::eval` (`+`, interpolation, paths with `${…}`): each operand
+   * under "in an operand of '+'"; numbers add up, anything else is coerced to a string under
+   * "while evaluating a path segment" at the operand (`partPos`).
+   */
+  private evalConcat(e: Extract<Expr, { kind: "ConcatStrings" }>, env: Env): Value {
+    const parts = e.parts;
+    // The operand being evaluated, whose errors are "in an operand of '+'" (-1: none). One
+    // `try` for all of them rather than a function per operand: fewer frames on the JS stack.
+    let evaluating = 0;
+    try {
+      const first = this.eval(parts[0]!, env);
+      evaluating = -1;
+      if (
+        !e.forceString &&
+        (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat)
+      ) {
+        let acc: number | bigint | NixFloat = first;
+        for (let i = 1; i < parts.length; i++) {
+          evaluating = i;
+          const v = this.eval(parts[i]!, env);
+          evaluating = -1;
+          if (acc instanceof NixFloat) {
+            if (v instanceof NixFloat) acc = new NixFloat(acc.value + v.value);
+            else if (typeof v === "number" || typeof v === "bigint")
+              acc = new NixFloat(acc.value + Number(v));
+            else {
+              const msg = `cannot add ${showType(v)} to a float`;
+              throw this.error("EvalError", msg, env, partPos(e, i, env.source.text));
+            }
+          } else if (typeof v === "number" || typeof v === "bigint") {
+            const r = typeof acc === "number" && typeof v === "number" ? acc + v : NaN;
+            // Beyond safe integers, checked 64-bit addition (an overflow is at the operand).
+            acc = Number.isSafeInteger(r)
+              ? r
+              : this.intOp("+", acc, v, env, partPos(e, i, env.source.text));
+          } else if (v instanceof NixFloat) {
+            acc = new NixFloat(Number(acc) + v.value);
+          } else {
+            const msg = `cannot add ${showType(v)} to an integer`;
+            throw this.error("EvalError", msg, env, partPos(e, i, env.source.text));
+          }
+        }
+        return acc;
+      }
+      const isPath = !e.forceString && first instanceof NixPath;
+      const opts = isPath ? noCopy : copy;
+      const segment = "while evaluating a path segment";
+      // Most parts are plain strings: no context set until a part has one.
+      let context: Set<string> | undefined;
+      let s: string;
+      if (typeof first === "string") s = first;
+      else {
+        const pos = partPos(e, 0, env.source.text);
+        s = this.coerceToString(first, (context = new Set()), env, pos, opts, segment);
+      }
       for (let i = 1; i < parts.length; i++) {
+        evaluating = i;
         const v = this.eval(parts[i]!, env);
-        if (acc instanceof NixFloat) {
-          if (v instanceof NixFloat) acc = new NixFloat(acc.value + v.value);
-          else if (typeof v === "number" || typeof v === "bigint")
-            acc = new NixFloat(acc.value + Number(v));
-          else throw this.error("EvalError", `cannot add ${showType(v)} to a float`, env, pos);
-        } else if (typeof v === "number" || typeof v === "bigint") {
-          acc = this.intOp("+", acc, v, env, pos);
-        } else if (v instanceof NixFloat) {
-          acc = new NixFloat(Number(acc) + v.value);
-        } else throw this.error("EvalError", `cannot add ${showType(v)} to an integer`, env, pos);
+        evaluating = -1;
+        if (typeof v === "string") s += v;
+        else {
+          const pos = partPos(e, i, env.source.text);
+          s += this.coerceToString(v, (context ??= new Set()), env, pos, opts, segment);
+        }
       }
-      return acc;
-    }
-    const isPath = !forceString && first instanceof NixPath;
-    const opts = isPath ? noCopy : copy;
-    // Most parts are plain strings: no context set until a part has one.
-    let context: Set<string> | undefined;
-    let s: string;
-    if (typeof first === "string") s = first;
-    else s = this.coerceToString(first, (context = new Set()), env, pos, opts);
-    for (let i = 1; i < parts.length; i++) {
-      const v = this.eval(parts[i]!, env);
-      if (typeof v === "string") s += v;
-      else s += this.coerceToString(v, (context ??= new Set()), env, pos, opts);
-    }
-    if (context === undefined) return isPath ? new NixPath(canonPath(s)) : s;
-    if (isPath) {
-      if (context.size > 0) {
-        throw this.error(
-          "EvalError",
-          `a string that refers to a store path cannot be appended to a path`,
-          env,
-          pos,
-        );
+      if (context === undefined) return isPath ? new NixPath(canonPath(s)) : s;
+      if (isPath) {
+        if (context.size > 0) {
+          throw this.error(
+            "EvalError",
+            `a string that refers to a store path cannot be appended to a path`,
+            env,
+            e.pos,
+          );
+        }
+        return new NixPath(canonPath(s));
       }
-      return new NixPath(canonPath(s));
+      return context.size === 0 ? s : new NixString(s, context);
+    } catch (err) {
+      if (evaluating >= 0) {
+        this.addFrame(err, "in an operand of '+'", env, exprPos(parts[evaluating]!));
+      }
+      throw err;
     }
-    return context.size === 0 ? s : new NixString(s, context);
+  }
+
+  /** An environment that only locates positions in `source` (for a call at an attribute). */
+  siteEnv(source: Source): Env {
+    return new Env(null, [], source);
+  }
+
+  /**
+   * CppNix's `peelToStringOutPath`: a set's `__toString` result or `outPath`, again and again,
+   * down to a value that is no set or has neither; `cb` gets that value (an error it throws is
+   * under the frames of the attributes followed). With `checkToStringReturn` (as `toJSON`), what
+   * a `__toString` led to must be a string or a path.
+   */
+  peelToString<T>(
+    v: Value,
+    cb: (peeled: Value, cameThroughToString: boolean) => T,
+    checkToStringReturn = false,
+  ): T {
+    const peel = (v: Value, site: Env | null, pos: number, cameThroughToString: boolean): T => {
+      const check = checkToStringReturn && cameThroughToString;
+      if (!(v instanceof Attrs)) {
+        if (check && !isString(v) && !(v instanceof NixPath)) {
+          const msg = `\`__toString\` should return a string, but got ${showType(v)}: ${this.showValue(v)}`;
+          throw this.error("TypeError", msg, site, pos);
+        }
+        return cb(v, cameThroughToString);
+      }
+      const toString = v.get("__toString");
+      if (toString !== undefined) {
+        const p = v.positions?.get("__toString");
+        const at = p ? this.siteEnv(p.source) : null;
+        const off = p ? p.offset : -1;
+        let r: Value;
+        try {
+          r = this.callFunction(this.force(toString), [v], at, off);
+        } catch (err) {
+          this.addFrame(err, "while calling the `__toString` attribute", at, off);
+          throw err;
+        }
+        try {
+          return peel(r, at, off, true);
+        } catch (err) {
+          this.addFrame(err, "while using the result of the `__toString` attribute", at, off);
+          throw err;
+        }
+      }
+      const outPath = v.get("outPath");
+      if (outPath !== undefined) {
+        const p = v.positions?.get("outPath");
+        const at = p ? this.siteEnv(p.source) : null;
+        const off = p ? p.offset : -1;
+        try {
+          return peel(this.force(outPath), at, off, cameThroughToString);
+        } catch (err) {
+          // CppNix's `WhileTryingToUse`: "evaluating" if forcing it failed.
+          const how = outPath instanceof Thunk && outPath.state !== ThunkState.Done;
+          this.addFrame(
+            err,
+            `while ${how ? "evaluating" : "using"} the \`outPath\` attribute`,
+            at,
+            off,
+          );
+          throw err;
+        }
+      }
+      if (check) {
+        const msg = `\`__toString\` must return a string, but got ${showType(v)}: ${this.showValue(v)}`;
+        throw this.error("TypeError", msg, site, pos);
+      }
+      return cb(v, cameThroughToString);
+    };
+    return peel(v, null, -1, false);
   }
 
   /**
    * CppNix's `coerceToString`: strings as they are, paths (copied to the store when
-   * `copyToStore`, with the copy as context), `outPath`/`__toString` of sets; with `coerceMore` (as
-   * `toString` does) also numbers, booleans, null and lists.
+   * `copyToStore`, with the copy as context), what a set's `__toString` or `outPath` gives
+   * (`peelToString`); with `coerceMore` (as `toString` does) also numbers, Booleans, null and
+   * lists. A value that does not coerce is an error without a position, under `errorCtx` at
+   * `pos`.
    */
   coerceToString(
     v: Value,
@@ -885,6 +1224,7 @@ export class Evaluator {
     env: Env | null,
     pos: number,
     opts: { copyToStore?: boolean; coerceMore?: boolean } = {},
+    errorCtx = "",
   ): string {
     if (typeof v === "string") return v;
     if (v instanceof NixString) {
@@ -893,21 +1233,18 @@ export class Evaluator {
     }
     if (v instanceof NixPath) {
       if (opts.copyToStore) {
-        const p = this.storeOp(env, pos, () => this.store.copyPathToStore(this.io, v.path));
+        // A path that cannot be copied is an error without a position (as in CppNix).
+        const p = this.storeOp(null, -1, () => this.store.copyPathToStore(this.io, v.path));
         context.add(p);
         return p;
       }
       return v.path;
     }
     if (v instanceof Attrs) {
-      const toString = v.get("__toString");
-      if (toString !== undefined) {
-        const r = this.callFunction(this.force(toString), [v], env, pos);
-        return this.coerceToString(r, context, env, pos, opts);
-      }
-      const outPath = v.get("outPath");
-      if (outPath !== undefined)
-        return this.coerceToString(this.force(outPath), context, env, pos, opts);
+      return this.peelToString(v, (peeled) => {
+        if (peeled instanceof Attrs) throw this.cannotCoerce(peeled, env, pos, errorCtx);
+        return this.coerceToString(peeled, context, env, pos, opts, errorCtx);
+      });
     }
     if (opts.coerceMore) {
       if (v === true) return "1";
@@ -917,20 +1254,36 @@ export class Evaluator {
       if (Array.isArray(v)) {
         let out = "";
         for (let i = 0; i < v.length; i++) {
-          const item = this.force(v[i]!);
-          const s = this.coerceToString(item, context, env, pos, opts);
+          let s: string;
+          let item: Value;
+          try {
+            item = this.force(v[i]!);
+            s = this.coerceToString(
+              item,
+              context,
+              env,
+              pos,
+              opts,
+              "while evaluating one element of the list",
+            );
+          } catch (err) {
+            this.addFrame(err, errorCtx, env, pos);
+            throw err;
+          }
           out += s;
           if (i < v.length - 1 && !(Array.isArray(item) && item.length === 0)) out += " ";
         }
         return out;
       }
     }
-    throw this.error(
-      "TypeError",
-      `cannot coerce ${showType(v)} to a string: ${this.showValue(v)}`,
-      env,
-      pos,
-    );
+    throw this.cannotCoerce(v, env, pos, errorCtx);
+  }
+
+  /** `cannot coerce … to a string`: no position of its own, under `errorCtx` at `pos`. */
+  private cannotCoerce(v: Value, env: Env | null, pos: number, errorCtx: string): NixError {
+    const msg = `cannot coerce ${showType(v)} to a string: ${this.showValue(v)}`;
+    const err = this.error("TypeError", msg, null);
+    return err.addTrace(errorCtx, env ? this.pos(env, pos) : undefined);
   }
 
   // --- integers -------------------------------------------------------------------------------
@@ -963,7 +1316,8 @@ export class Evaluator {
             : op === "*"
               ? "multiplying"
               : "dividing";
-      throw this.error("EvalError", `integer overflow in ${verb} ${a} ${op} ${b}`, env, pos);
+      const msg = `integer overflow in ${verb} ${a} ${op} ${b}`;
+      throw this.error("EvalError", msg, env, pos);
     }
     return nixInt(r);
   }
@@ -1002,8 +1356,7 @@ export class Evaluator {
               ? new PrimOpApp(primOp, all)
               : this.callPrimOp(primOp, all, env, pos);
         } else if (f instanceof Attrs && f.get("__functor") !== undefined) {
-          const functor = this.force(f.get("__functor")!);
-          f = this.callFunction(this.callFunction(functor, [f], env, pos), [args[i++]!], env, pos);
+          f = this.callFunctor(f, args[i++]!, env, pos);
         } else {
           throw this.error(
             "TypeError",
@@ -1019,12 +1372,30 @@ export class Evaluator {
     }
   }
 
+  /**
+   * A set with `__functor` applied to an argument: CppNix calls `__functor` with the set and
+   * the argument, at the attribute.
+   */
+  private callFunctor(f: Attrs, arg: Lazy, env: Env | null, pos: number): Value {
+    const p = f.positions?.get("__functor");
+    try {
+      const functor = this.force(f.get("__functor")!);
+      return p
+        ? this.callFunction(functor, [f, arg], this.siteEnv(p.source), p.offset)
+        : this.callFunction(functor, [f, arg], null, -1);
+    } catch (err) {
+      const what = "while calling a functor (an attribute set with a '__functor' attribute)";
+      this.addFrame(err, what, env, pos);
+      throw err;
+    }
+  }
+
   /** A builtin applied to all of its arguments; its errors get CppNix's "while calling" frame. */
   private callPrimOp(primOp: PrimOp, args: Lazy[], env: Env | null, pos: number): Value {
     try {
       return primOp.impl(args, env, pos);
     } catch (e) {
-      if (e instanceof NixError) {
+      if (e instanceof NixError && primOp.addTrace) {
         e.addTrace(
           `while calling the '${primOp.name}' builtin`,
           env ? this.pos(env, pos) : undefined,
@@ -1042,7 +1413,11 @@ export class Evaluator {
     const e = f.expr;
     const formals = e.formals;
     if (formals === null) {
-      return this.eval(e.body, new Env(f.env, [arg], f.env.source));
+      try {
+        return this.eval(e.body, new Env(f.env, [arg], f.env.source));
+      } catch (err) {
+        throw this.callFrames(err, f, callEnv, callPos);
+      }
     }
     const values: Lazy[] = new Array(formals.formals.length + (e.arg === null ? 0 : 1));
     const newEnv = new Env(f.env, values, f.env.source);
@@ -1052,11 +1427,11 @@ export class Evaluator {
       callEnv && callPos >= 0 ? err.addTrace("from call site", this.pos(callEnv, callPos)) : err;
     let attrs: Attrs;
     try {
-      attrs = this.withFrame(
-        `while evaluating the value passed for the lambda argument`,
+      attrs = this.forceAttrs(
+        arg,
         f.env,
         e.pos,
-        () => this.forceAttrs(arg, callEnv, callPos),
+        "while evaluating the value passed for the lambda argument",
       );
     } catch (err) {
       if (err instanceof NixError) fromCallSite(err);
@@ -1096,7 +1471,26 @@ export class Evaluator {
         }
       }
     }
-    return this.eval(e.body, newEnv);
+    try {
+      return this.eval(e.body, newEnv);
+    } catch (err) {
+      throw this.callFrames(err, f, callEnv, callPos);
+    }
+  }
+
+  /**
+   * The frames an error in a lambda's body gets: CppNix's "while calling 'f'" (at the lambda)
+   * and "from call site", which it adds only with `--show-trace`. Returns the error.
+   */
+  private callFrames(err: unknown, f: Lambda, callEnv: Env | null, callPos: number): unknown {
+    if (err instanceof NixError) {
+      const name = f.expr.name === null ? "anonymous lambda" : `'${f.expr.name}'`;
+      err.addTrace(`while calling ${name}`, this.pos(f.env, f.expr.pos), "showTrace");
+      if (callEnv && callPos >= 0) {
+        err.addTrace("from call site", this.pos(callEnv, callPos), "showTrace");
+      }
+    }
+    return err;
   }
 
   // --- equality and ordering ----------------------------------------------------------------
@@ -1263,11 +1657,21 @@ export class Evaluator {
               `attribute name '${qn[i]}' is missing in '${sv(x)}', but is contained in '${sv(y)}'`,
             );
           }
-          const l = p.get(pn[i]!)!;
-          const r = q.get(pn[i]!)!;
-          this.withFrame(`while comparing attribute '${pn[i]}'`, env, pos, () =>
-            this.assertEquals(l, r, env, pos, l === r && typeof l === "object" && l !== null),
-          );
+          const name = pn[i]!;
+          const l = p.get(name)!;
+          const r = q.get(name)!;
+          try {
+            this.assertEquals(l, r, env, pos, l === r && typeof l === "object" && l !== null);
+          } catch (err) {
+            if (err instanceof NixError) {
+              const rp = q.positions?.get(name);
+              if (rp) err.addTrace("where right hand side is", rp.source.pos(rp.offset));
+              const lp = p.positions?.get(name);
+              if (lp) err.addTrace("where left hand side is", lp.source.pos(lp.offset));
+              err.addTrace(`while comparing attribute '${name}'`, this.pos(env, pos));
+            }
+            throw err;
+          }
         }
         return;
       }
@@ -1330,6 +1734,123 @@ export class Evaluator {
     } finally {
       this.callDepth--;
     }
+  }
+}
+
+/**
+ * `infinite recursion encountered`: forcing a thunk that is being forced. It remembers the
+ * thunk, so that the force that started the cycle marks itself ("entering the infinite
+ * recursion").
+ */
+class InfiniteRecursion extends NixError {
+  constructor(
+    readonly thunk: Thunk,
+    pos: Pos | undefined,
+  ) {
+    super("InfiniteRecursionError", "infinite recursion encountered", pos);
+  }
+}
+
+/**
+ * The position CppNix's parser gives operand `i` of a `ConcatStrings` (tsnix's parser keeps each
+ * operand's own span, not this), for messages: for `a + b`, the start of the operand with its
+ * parentheses; in a string or a path, the `${` of an interpolation. (An interpolation whose
+ * `${` is followed by a comment gets its expression's start.)
+ */
+function partPos(e: Extract<Expr, { kind: "ConcatStrings" }>, i: number, text: string): number {
+  const part = e.parts[i]!;
+  if (!e.forceString && e.pos !== e.start) {
+    // `a + b`, where `e.pos` is the `+`.
+    if (i > 0) return skipBlanks(text, e.pos + 1);
+    let closing = 0;
+    for (
+      let k = skipBlanks(text, part.end);
+      k < e.pos && text[k] === ")";
+      k = skipBlanks(text, k + 1)
+    )
+      closing++;
+    let k = part.start;
+    for (; closing > 0; closing--) {
+      k--;
+      while (k > 0 && isBlank(text.charCodeAt(k))) k--;
+      if (text[k] !== "(") return part.start;
+    }
+    return k;
+  }
+  if (part.kind === "String") return part.start;
+  let k = part.start - 1;
+  while (k > 0 && (isBlank(text.charCodeAt(k)) || text[k] === "(")) k--;
+  return text[k] === "{" && text[k - 1] === "$" ? k - 1 : part.start;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** The offset of the first character at or after `k` that is neither white space nor comment. */
+function skipBlanks(text: string, k: number): number {
+  for (;;) {
+    while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+    if (text[k] === "#") {
+      while (k < text.length && text[k] !== "\n" && text[k] !== "\r") k++;
+    } else if (text[k] === "/" && text[k + 1] === "*") {
+      const end = text.indexOf("*/", k + 2);
+      k = end < 0 ? text.length : end + 2;
+    } else return k;
+  }
+}
+
+/**
+ * The names CppNix creates first (`StaticEvalSymbols`), in that order. Its sets are ordered by
+ * symbol, not by name, and `forceValueDeep` goes through them in that order: so a derivation's
+ * `outPath` is forced before its other attributes (eval-fail-derivation-name).
+ */
+const staticSymbols = new Map(
+  [
+    ...(
+      "<with> outPath drvPath type meta name value system __overrides outputs outputName " +
+      "__ignoreNulls file line column __functor __toString right wrong __structuredAttrs __json " +
+      "allowedReferences allowedRequisites disallowedReferences disallowedRequisites maxSize " +
+      "maxClosureSize builder args __contentAddressed __impure outputHash outputHashAlgo " +
+      "outputHashMode recurseForDerivations description self"
+    ).split(" "),
+    "", // `epsilon`
+    ...(
+      "startSet operator key path prefix outputSpecified requiredSystemFeatures __sub " +
+      "__lessThan __mul __div or __findFile __nixPath body"
+    ).split(" "),
+  ].map((name, i) => [name, i]),
+);
+
+/**
+ * A set's names in an approximation of CppNix's symbol order: its static symbols first, then
+ * the others by name (their real order is that of their first appearance anywhere).
+ */
+function symbolOrder(v: Attrs): readonly string[] {
+  const names = v.names();
+  if (!names.some((n) => staticSymbols.has(n))) return names;
+  const rank = (n: string) => staticSymbols.get(n) ?? staticSymbols.size;
+  return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function isDerivationInternal(source: Source): boolean {
+  return source.origin.kind === "internal" && source.origin.path === "derivation-internal.nix";
+}
+
+/**
+ * CppNix's `Expr::getPos()`: a node's own position, except that a list, `!` and `?` have that
+ * of their (first) operand.
+ */
+function exprPos(e: Expr): number {
+  switch (e.kind) {
+    case "List":
+      return e.elems.length > 0 ? exprPos(e.elems[0]!) : -1;
+    case "OpNot":
+      return exprPos(e.expr);
+    case "OpHasAttr":
+      return exprPos(e.subject);
+    default:
+      return e.pos;
   }
 }
 

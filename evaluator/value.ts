@@ -88,6 +88,11 @@ export class PrimOp {
     readonly name: string,
     readonly arity: number,
     readonly impl: (args: Lazy[], env: Env | null, pos: number) => Value,
+    /**
+     * Whether a call's errors get the frame "while calling the 'NAME' builtin" (CppNix's
+     * `addTrace`; `addErrorContext` has none).
+     */
+    readonly addTrace = true,
   ) {}
 }
 

@@ -32,9 +32,17 @@ export type ErrorKind =
   /** Ctrl-C during evaluation (the REPL goes on). */
   | "Interrupted";
 
+/**
+ * How a frame is printed: as usual (held back past the first few without `--show-trace`),
+ * always (CppNix's `TracePrint::Always`: "entering the infinite recursion"), or only with
+ * `--show-trace` (the frames CppNix adds only then: "while calling 'f'", "from call site").
+ */
+export type TracePrint = "default" | "always" | "showTrace";
+
 export interface Trace {
   readonly pos: Pos | undefined;
   readonly message: string;
+  readonly print: TracePrint;
 }
 
 export class NixError extends Error {
@@ -47,6 +55,18 @@ export class NixError extends Error {
   ) {
     super(message);
     this.name = kind;
+  }
+
+  /**
+   * A copy with its own trace: what forcing a failed thunk again throws (CppNix's
+   * `throwClone`), so that the frames added on the way out do not pile up on the original.
+   */
+  clone(): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    // Every own property, the non-enumerable `message` and `stack` included.
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    (copy as { traces: Trace[] }).traces = [...this.traces];
+    return copy;
   }
 
   /** Names the user may have meant (CppNix's `Suggestions`), best first; see `withSuggestions`. */
@@ -66,9 +86,12 @@ export class NixError extends Error {
     return this;
   }
 
-  /** Adds a frame of context (`… while evaluating …`), innermost first. */
-  addTrace(message: string, pos?: Pos): this {
-    this.traces.push({ pos, message });
+  /**
+   * Adds a frame of context (`… while evaluating …`), innermost first. An interruption gets
+   * none (CppNix's `Interrupted` is no evaluation error).
+   */
+  addTrace(message: string, pos?: Pos, print: TracePrint = "default"): this {
+    if (this.kind !== "Interrupted") this.traces.push({ pos, message, print });
     return this;
   }
 }
@@ -123,9 +146,11 @@ export function renderError(
   let count = 0;
   let truncated = false;
   // As CppNix's showErrorInfo: a frame already printed is held back; a run of up to five such
-  // frames is printed anyway, a longer one becomes "(N duplicate frames omitted)".
+  // frames is printed anyway, a longer one becomes "(N duplicate frames omitted)". The frames
+  // seen stay seen after that (CppNix's `printSkippedTracesMaybe` clears only its own copy of
+  // the set: eval-fail-mutual-recursion).
   const key = (t: Trace): string => `${t.message}\0${t.pos ? showPos(t.pos) : ""}`;
-  let seen = new Set<string>();
+  const seen = new Set<string>();
   let skipped: Trace[] = [];
   const printTrace = (trace: Trace): void => {
     body += `\n\xe2\x80\xa6 ${trace.message}\n`; // "…" as UTF-8 bytes
@@ -140,7 +165,6 @@ export function renderError(
       for (const t of skipped) printTrace(t);
     } else {
       body += `\n(${skipped.length} duplicate frames omitted)\n`;
-      seen = new Set();
     }
     skipped = [];
   };
@@ -148,8 +172,9 @@ export function renderError(
   for (let i = err.traces.length - 1; i >= 0; i--) {
     const trace = err.traces[i]!;
     if (trace.message === "") continue;
+    if (trace.print === "showTrace" && !options.showTrace) continue;
     if (!options.showTrace && count > 3) truncated = true;
-    if (truncated) continue;
+    if (truncated && trace.print !== "always") continue;
     if (seen.has(key(trace))) {
       skipped.push(trace);
       continue;
