@@ -7,7 +7,7 @@
 import type { Evaluator } from "../evaluator/eval.js";
 import { NixError } from "../lang/errors.js";
 import type { Attrs, Lazy, Value } from "../evaluator/value.js";
-import type { CallSite } from "./registry.js";
+import type { Builtin, CallSite } from "./registry.js";
 
 const ordinals = ["first", "second", "third", "fourth"];
 
@@ -123,4 +123,19 @@ export class Args {
   function(n: number): Value {
     return this.ctx(n, () => this.ev.forceFunction(this.args[n]!, null, -1));
   }
+}
+
+/** A builtin whose implementation takes its arguments as `Args` (forced with CppNix's contexts). */
+export function withArgs(
+  name: string,
+  arity: number,
+  doc: string,
+  impl: (a: Args, ev: Evaluator, site: CallSite) => Value,
+): Builtin {
+  return {
+    name,
+    arity,
+    doc,
+    impl: (ev, args, site) => impl(new Args(ev, site, name, args), ev, site),
+  };
 }

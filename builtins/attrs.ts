@@ -6,23 +6,9 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
-import { Attrs, type Lazy, type Value } from "../evaluator/value.js";
-import { Args, inContext, missingAttr, requireAttr } from "./args.js";
+import { Attrs, type Lazy } from "../evaluator/value.js";
+import { inContext, missingAttr, requireAttr, withArgs as def } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
-
-function def(
-  name: string,
-  arity: number,
-  doc: string,
-  impl: (a: Args, ev: Evaluator, site: CallSite) => Value,
-): Builtin {
-  return {
-    name,
-    arity,
-    doc,
-    impl: (ev, args, site) => impl(new Args(ev, site, name, args), ev, site),
-  };
-}
 
 function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): string[] {
   return list.map((l) => inContext(ev, site, context, () => ev.forceString(l, null, -1)));

@@ -8,22 +8,8 @@
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
 import { Attrs, Lambda, type Lazy, type Value } from "../evaluator/value.js";
-import { Args, inContext } from "./args.js";
+import { inContext, withArgs as def } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
-
-function def(
-  name: string,
-  arity: number,
-  doc: string,
-  impl: (a: Args, ev: Evaluator, site: CallSite) => Value,
-): Builtin {
-  return {
-    name,
-    arity,
-    doc,
-    impl: (ev, args, site) => impl(new Args(ev, site, name, args), ev, site),
-  };
-}
 
 /** `f x` as a lazy value. */
 function apply(f: Lazy, x: Lazy): Thunk {
