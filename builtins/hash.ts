@@ -27,7 +27,9 @@ function atSite<T>(ev: Evaluator, site: CallSite, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof HashError) throw ev.error("EvalError", e.message, null);
+    if (e instanceof HashError) {
+      throw ev.error(e.kind === "UsageError" ? "UsageError" : "EvalError", e.message, null);
+    }
     throw e;
   }
 }

@@ -77,6 +77,8 @@ export function run(argv: string[], io: HostIO, shallowStack?: number): RunResul
   } catch (e) {
     if (!(e instanceof NixError)) throw e;
     out.stderr.push(renderError(e, { showTrace: out.showTrace }) + "\n");
+    // As Nix after any usage error (a bad flag, or an unknown hash algorithm while evaluating).
+    if (e.kind === "UsageError") out.stderr.push(usageHint(argv[0]));
     exitCode = 1;
   }
   return { stdout: out.stdout, stderr: out.stderr.join(""), exitCode };
@@ -118,11 +120,17 @@ function dispatch(argv: string[], io: HostIO, out: Output): number {
   }
 }
 
-function usageError(flag: string, program: string): NixError {
-  return new NixError(
-    "UsageError",
-    `unrecognised flag '${flag}'\nTry '${program} --help' for more information.`,
-  );
+/** The line Nix prints after a usage error: where to find the command's help. */
+export function usageHint(command: string | undefined): string {
+  const program =
+    command === "instantiate" || command === "eval" || command === undefined
+      ? "nix-instantiate"
+      : `tsnix ${command}`;
+  return `Try '${program} --help' for more information.\n`;
+}
+
+function usageError(flag: string): NixError {
+  return new NixError("UsageError", `unrecognised flag '${flag}'`);
 }
 
 /** Reads a Nix file as nix-instantiate does: an absolute path, a directory means its default.nix. */
@@ -311,7 +319,7 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
           break;
         }
         if (arg.startsWith("-") && arg !== "") {
-          throw usageError(arg, show ? "tsnix show-derivation" : "nix-instantiate");
+          throw usageError(arg);
         }
         files.push(arg);
     }
@@ -453,7 +461,8 @@ export function openEvalStore(
   try {
     store = openStore(settings.store, () => new MemoryStore());
   } catch (e) {
-    throw new NixError("UsageError", (e as Error).message);
+    // A plain error in Nix (no usage hint after it).
+    throw new NixError("EvalError", (e as Error).message);
   }
   return new EvalStore({
     store,
@@ -720,7 +729,7 @@ function parseCommand(args: string[], io: HostIO, out: Output): number {
     else if (arg === "--extra-experimental-features") {
       for (const f of (args[++i] ?? "").split(/\s+/)) if (f) features.add(f);
     } else if (arg === "-") files.push(arg);
-    else if (arg.startsWith("-")) throw usageError(arg, "tsnix parse");
+    else if (arg.startsWith("-")) throw usageError(arg);
     else files.push(arg);
   }
   if (files.length === 0)

@@ -60,7 +60,7 @@ describe("tsnix instantiate --parse", () => {
   test("an unknown flag is Nix's error", () => {
     const r = tsnix(["instantiate", "--frobnicate"]);
     expect(r.stderr).toBe(
-      "error: unrecognised flag '--frobnicate'\n       Try 'nix-instantiate --help' for more information.\n",
+      "error: unrecognised flag '--frobnicate'\nTry 'nix-instantiate --help' for more information.\n",
     );
     expect(r.status).toBe(1);
   });
@@ -353,6 +353,17 @@ describe("suggestions", () => {
     const r = tsnix(["instantiate", "--eval", "-E", "{ foo = 1; }", "-A", "fob"]);
     expect(r.stderr).toBe(
       "error: attribute 'fob' in selection path 'fob' not found\n       Did you mean foo?\n",
+    );
+  });
+});
+
+describe("usage errors", () => {
+  // nix-instantiate 2.8 prints these two lines for the same inputs.
+  test("an unknown hash algorithm while evaluating is a usage error, with Nix's hint", () => {
+    const r = tsnix(["instantiate", "--eval", "-E", 'builtins.hashString "foo" ""']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /error: unknown hash algorithm 'foo'[^\n]*\nTry 'nix-instantiate --help' for more information\.\n$/,
     );
   });
 });

@@ -28,7 +28,7 @@ import { byteStringToUtf8, utf8ToByteString } from "../../lang/source.js";
 import type { Lint, LintLevel } from "../../lang/parser.js";
 import { defaultSettings, loadConfig, nixPath, setSetting } from "../config.js";
 import { nodeHost } from "../host.js";
-import { openEvalStore } from "../run.js";
+import { openEvalStore, usageHint } from "../run.js";
 import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
 
@@ -217,10 +217,7 @@ export function replWorker(argv: string[], interrupt: Int32Array, colors: boolea
       else if (arg === "--max-call-depth") setSetting(settings, "max-call-depth", value(), warn);
       else if (arg === "--impure" || arg === "--file" || arg === "-f") continue;
       else if (arg.startsWith("-")) {
-        throw new NixError(
-          "UsageError",
-          `unrecognised flag '${arg}'\nTry 'tsnix repl --help' for more information.`,
-        );
+        throw new NixError("UsageError", `unrecognised flag '${arg}'`);
       } else files.push(utf8ToByteString(arg));
     }
     for (const entry of nixPath(io, settings)) {
@@ -233,7 +230,7 @@ export function replWorker(argv: string[], interrupt: Int32Array, colors: boolea
     }
   } catch (e) {
     if (!(e instanceof NixError)) throw e;
-    setupError = renderError(e) + "\n";
+    setupError = renderError(e) + "\n" + (e.kind === "UsageError" ? usageHint("repl") : "");
   }
   const store = openEvalStore(settings, false, warn);
   const makeEvaluator = (): Evaluator =>
