@@ -19,6 +19,43 @@ import type { Builtin, CallSite } from "./registry.js";
 /** A problem CppNix reports as `while parsing TOML: <message>`. */
 class TomlProblem extends Error {}
 
+/** An integer beyond 64 bits: toml11's error, with its source excerpt once it is located. */
+class IntegerTooLarge extends TomlProblem {
+  constructor(readonly value: bigint) {
+    super("[error] toml::parse_dec_integer: too large integer: current max digits = 2^63");
+  }
+}
+
+/**
+ * toml11's report of a too large integer in `text`: the message, then the line with a caret
+ * after the number, as in `--> fromTOML` blocks (ending in a newline).
+ */
+function integerTooLargeReport(text: string, value: bigint): string | undefined {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i]!.matchAll(/[+-]?[0-9][0-9_]*/g)) {
+      let n: bigint;
+      try {
+        n = BigInt(m[0].replaceAll("_", "").replace(/^\+/, ""));
+      } catch {
+        continue;
+      }
+      if (n !== value) continue;
+      const ln = String(i + 1);
+      const pad = " ".repeat(ln.length);
+      const col = m.index + m[0].length;
+      return (
+        "[error] toml::parse_dec_integer: too large integer: current max digits = 2^63\n" +
+        " --> fromTOML\n" +
+        ` ${pad} |\n` +
+        ` ${ln} | ${lines[i]}\n` +
+        ` ${pad} | ${" ".repeat(col)}^-- must be < 2^63\n`
+      );
+    }
+  }
+  return undefined;
+}
+
 function noNul(s: string): string {
   if (s.includes("\0")) {
     throw new TomlProblem(
@@ -122,11 +159,7 @@ function convert(ev: Evaluator, x: unknown, fine: ReturnType<typeof fineTimes>):
   if (typeof x === "boolean") return x;
   if (typeof x === "number") return new NixFloat(x);
   if (typeof x === "bigint") {
-    if (x > 0x7fffffffffffffffn || x < -0x8000000000000000n) {
-      throw new TomlProblem(
-        "[error] toml::parse_dec_integer: too large integer: current max digits = 2^63",
-      );
-    }
+    if (x > 0x7fffffffffffffffn || x < -0x8000000000000000n) throw new IntegerTooLarge(x);
     return nixInt(x);
   }
   if (x instanceof TomlDate) return timestampValue(ev, timestamp(x));
@@ -164,9 +197,16 @@ export const tomlBuiltins: Builtin[] = [
         () => ev.forceString(e!, null, -1),
       );
       try {
-        const fine = fineTimes(new TextDecoder().decode(byteStringToBytes(text)));
+        const source = new TextDecoder().decode(byteStringToBytes(text));
+        const fine = fineTimes(source);
         const doc = parse(fine.text, { integersAsBigInt: true });
-        return convert(ev, doc, fine);
+        try {
+          return convert(ev, doc, fine);
+        } catch (err) {
+          if (!(err instanceof IntegerTooLarge)) throw err;
+          const report = integerTooLargeReport(source, err.value);
+          throw report === undefined ? err : new TomlProblem(utf8ToByteString(report));
+        }
       } catch (err) {
         const msg =
           err instanceof TomlProblem

@@ -194,5 +194,8 @@ export function renderError(
   if (err.suggestions.length > 0) body += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
   const indentRest = " ".repeat(prefix.length);
   const lines = chomp(body).split("\n");
-  return lines.map((line, i) => chomp((i === 0 ? prefix : indentRest) + line)).join("\n");
+  const out = lines.map((line, i) => chomp((i === 0 ? prefix : indentRest) + line)).join("\n");
+  // A message ending in a newline (toml11's error block) keeps its last, empty line indented,
+  // as CppNix prints it: its colour reset after that newline keeps its chomp from removing it.
+  return err.message.endsWith("\n") && err.pos === undefined ? out + "\n" + indentRest : out;
 }

@@ -367,3 +367,29 @@ describe("usage errors", () => {
     );
   });
 });
+
+describe("fromTOML errors", () => {
+  // Nix 2.8 wrapped such integers; current Nix reports them as toml11 does (its error block: the
+  // line, a caret after the number), which its own lang tests pin for line 1.
+  test("an integer beyond 64 bits shows toml11's excerpt of the line", () => {
+    const r = tsnix([
+      "instantiate",
+      "--eval",
+      "-E",
+      'builtins.fromTOML "a = 1\\nbig = 1_0000000000000000000"',
+    ]);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        [
+          "error: while parsing TOML: \\[error\\] toml::parse_dec_integer: too large integer: current max digits = 2\\^63",
+          " {8}--> fromTOML",
+          " {10}\\|",
+          " {8}2 \\| big = 1_0000000000000000000",
+          " {10}\\| {28}\\^-- must be < 2\\^63",
+          " {7}",
+          "$",
+        ].join("\\n"),
+      ),
+    );
+  });
+});
