@@ -19,7 +19,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Attrs, NixString, type Lazy, type Value } from "../evaluator/value.js";
-import { NixError } from "../lang/errors.js";
+import { missingFeature, NixError } from "../lang/errors.js";
 import type { Derivation, DerivationOutput } from "../store/derivation.js";
 import { showOrigin, type Pos } from "../lang/source.js";
 import {
@@ -51,12 +51,7 @@ const methodPrefix: Record<Method, string> = { flat: "", nar: "r:", text: "text:
 
 function requireFeature(ev: Evaluator, site: CallSite, feature: string, what?: string): void {
   if (featureEnabled(ev.experimentalFeatures, feature)) return;
-  const by = what === undefined ? "" : ` (required by ${what})`;
-  throw ev.error(
-    "EvalError",
-    `experimental Nix feature '${feature}' is disabled${by}; add '--extra-experimental-features ${feature}' to enable it`,
-    null,
-  );
+  throw ev.error("EvalError", missingFeature(feature, what), null);
 }
 
 /** CppNix's `newHashAllowEmpty`: an empty hash is the all-zero one, with a warning. */

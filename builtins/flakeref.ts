@@ -12,6 +12,7 @@
  */
 
 import type { Evaluator } from "../evaluator/eval.js";
+import { missingFeature } from "../lang/errors.js";
 import { nixInt, Attrs, NixString, showType, type Lazy, type Value } from "../evaluator/value.js";
 import {
   base16,
@@ -922,9 +923,7 @@ const mercurialScheme: InputScheme = {
 
 function requireFeature(ev: Evaluator, feature: string): void {
   if (!ev.experimentalFeatures.has(feature)) {
-    throw new FlakeRefError(
-      `experimental Nix feature '${feature}' is disabled; add '--extra-experimental-features ${feature}' to enable it`,
-    );
+    throw new FlakeRefError(missingFeature(feature));
   }
 }
 

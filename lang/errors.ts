@@ -137,6 +137,12 @@ function showSuggestions(names: string[]): string {
   return `one of ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }
 
+/** CppNix's `MissingExperimentalFeature` message (`what`: the thing that needs the feature). */
+export function missingFeature(feature: string, what?: string): string {
+  const by = what === undefined ? "" : ` (required by ${what})`;
+  return `experimental Nix feature '${feature}' is disabled${by}; add '--extra-experimental-features ${feature}' to enable it`;
+}
+
 export function renderError(
   err: NixError,
   options: { showTrace?: boolean; level?: "error" | "warning" | "evaluation warning" } = {},

@@ -29,7 +29,7 @@ import type {
   Formal,
   Formals,
 } from "./ast.js";
-import { NixError } from "./errors.js";
+import { missingFeature, NixError } from "./errors.js";
 import { Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
 import { canonPath } from "./path.js";
 import { showAttrPath } from "./printer.js";
@@ -214,10 +214,7 @@ class Parser {
 
   private checkPipeFeature(): void {
     if (!this.options.experimentalFeatures?.has("pipe-operators")) {
-      throw this.errorAt(
-        this.offset(),
-        "experimental Nix feature 'pipe-operators' is disabled; add '--extra-experimental-features pipe-operators' to enable it",
-      );
+      throw this.errorAt(this.offset(), missingFeature("pipe-operators"));
     }
   }
 
