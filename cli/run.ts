@@ -145,7 +145,7 @@ function readNixFile(io: HostIO, arg: string): { text: string; path: string } {
 }
 
 /** `-I` / `NIX_PATH` syntax: `prefix=path` or `path`. */
-function searchPathEntry(s: string): { prefix: string; path: string } {
+export function searchPathEntry(s: string): { prefix: string; path: string } {
   const eq = s.indexOf("=");
   return eq === -1 ? { prefix: "", path: s } : { prefix: s.slice(0, eq), path: s.slice(eq + 1) };
 }

@@ -21,7 +21,6 @@ import { byteStringToBytes, bytesToByteString } from "../lang/source.js";
 import {
   DerivationHashes,
   DerivationParseError,
-  parseDerivation,
   unparseDerivation,
   type Derivation,
 } from "../store/derivation.js";
@@ -35,7 +34,7 @@ import {
   makeTextPath,
   toStorePath,
 } from "../store/path.js";
-import type { Realizer, Store } from "../store/store.js";
+import { readStoreDerivation, type Realizer, type Store } from "../store/store.js";
 import { TarError } from "../store/tar.js";
 import type { EvalIO, FileType } from "./io.js";
 
@@ -257,10 +256,9 @@ export class EvalStore {
     const known = this.drvs.get(drvPath);
     if (known !== undefined) return known;
     if (!this.store.isValidPath(drvPath)) throw new StoreError(`path '${drvPath}' is not valid`);
-    const name = drvPath.slice(this.storeDir.length + 34, -4);
     let drv: Derivation;
     try {
-      drv = parseDerivation(bytesToByteString(this.store.fs.readFile(drvPath)), name);
+      drv = readStoreDerivation(this.store, drvPath);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new StoreError(`error parsing derivation '${drvPath}': ${why}`);

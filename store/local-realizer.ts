@@ -23,12 +23,20 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 
-import { byteStringToBytes, byteStringToUtf8, bytesToByteString } from "../lang/source.js";
-import { classifyOutput, parseDerivation, type Derivation } from "./derivation.js";
+import { byteStringToBytes, byteStringToUtf8 } from "../lang/source.js";
+import { classifyOutput, type Derivation } from "./derivation.js";
 import { base16, hash, hashBytes, nixBase32, sri } from "./hash.js";
-import { LocalStore } from "./local-store.js";
-import { dumpPath, type NarNode } from "./nar.js";
-import type { BuildRequest, BuildResult, Realizer, Store } from "./store.js";
+import { LocalStore, writeNode } from "./local-store.js";
+import { dumpPath } from "./nar.js";
+import {
+  buildOrder,
+  memoRead,
+  readStoreDerivation,
+  type BuildRequest,
+  type BuildResult,
+  type Realizer,
+  type Store,
+} from "./store.js";
 import { unpackTar } from "./tar.js";
 
 export interface LocalRealizerOptions {
@@ -44,21 +52,6 @@ export interface LocalRealizerOptions {
 
 /** A build failure, reported as Nix reports it. */
 export class BuildError extends Error {}
-
-function writeTree(target: string, node: NarNode): void {
-  const p = Buffer.from(target, "latin1");
-  switch (node.type) {
-    case "regular":
-      fs.writeFileSync(p, node.contents, { mode: node.executable ? 0o755 : 0o644 });
-      return;
-    case "symlink":
-      fs.symlinkSync(Buffer.from(node.target, "latin1"), p);
-      return;
-    case "directory":
-      fs.mkdirSync(p);
-      for (const [name, child] of node.entries) writeTree(`${target}/${name}`, child);
-  }
-}
 
 /** Nix's canonical permissions: read-only, executable files and directories 0555. */
 function canonicalise(path: string): void {
@@ -135,34 +128,14 @@ export class LocalRealizer implements Realizer {
         `cannot build in the store '${store.uri}': builders write their outputs to ${store.storeDir}, so the local realizer needs the store there itself (run as a user who can write ${store.storeDir})`,
       );
     }
-    const drvs = new Map<string, Derivation>();
-    const read = (p: string): Derivation => {
-      let d = drvs.get(p);
-      if (d === undefined) {
-        const name = p.slice(store.storeDir.length + 34, -".drv".length);
-        d = parseDerivation(bytesToByteString(store.fs.readFile(p)), name, store.storeDir);
-        drvs.set(p, d);
-      }
-      return d;
-    };
+    const read = memoRead((p) => readStoreDerivation(store, p));
     const valid = (p: string) => p !== "" && store.isValidPath(p);
-    // The derivations to build, inputs first (an explicit stack: chains can be long).
-    const order: string[] = [];
-    const seen = new Set<string>();
-    const stack: [string, boolean][] = requests.map((r) => [r.drvPath, false]);
-    while (stack.length > 0) {
-      const [p, expanded] = stack.pop()!;
-      if (expanded) {
-        order.push(p);
-        continue;
-      }
-      if (seen.has(p)) continue;
-      seen.add(p);
-      const d = read(p);
-      if ([...d.outputs.values()].every((o) => valid(o.path))) continue;
-      stack.push([p, true]);
-      for (const input of d.inputDrvs.keys()) stack.push([input, false]);
-    }
+    // The derivations to build: those with an output not valid yet, inputs first.
+    const order = buildOrder(
+      requests.map((r) => r.drvPath),
+      read,
+      (_, d) => [...d.outputs.values()].every((o) => valid(o.path)),
+    );
     for (const p of order) this.build(store, p, read(p), read, log);
     return requests.map((r) => {
       const d = read(r.drvPath);
@@ -264,7 +237,7 @@ export class LocalRealizer implements Realizer {
     }
     if (drv.env.get("unpack") === "1") {
       const raw = this.options.decompress ? this.options.decompress(data) : data;
-      writeTree(out, unpackTar(raw));
+      writeNode(out, unpackTar(raw));
     } else {
       fs.writeFileSync(Buffer.from(out, "latin1"), data, {
         mode: drv.env.get("executable") === "1" ? 0o755 : 0o644,

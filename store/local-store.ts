@@ -27,7 +27,8 @@ function fsPath(path: string): Buffer {
   return Buffer.from(path, "latin1");
 }
 
-function writeNode(target: string, node: NarNode): void {
+/** Writes a NAR tree to `target`, read-only as the store keeps objects. */
+export function writeNode(target: string, node: NarNode): void {
   switch (node.type) {
     case "regular":
       fs.writeFileSync(fsPath(target), node.contents, { mode: node.executable ? 0o555 : 0o444 });

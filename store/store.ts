@@ -158,6 +158,51 @@ export class MemoryStore implements Store {
   };
 }
 
+/** The `.drv` file at `drvPath` in `store`, parsed. */
+export function readStoreDerivation(store: Store, drvPath: string): Derivation {
+  const name = drvPath.slice(store.storeDir.length + 34, -".drv".length);
+  return parseDerivation(bytesToByteString(store.fs.readFile(drvPath)), name, store.storeDir);
+}
+
+/**
+ * The derivations `roots` need, inputs before the derivations that use them, each once (an
+ * explicit stack: dependency chains can be thousands long). A derivation for which `skip` holds
+ * is left out, and so is what only it needs.
+ */
+export function buildOrder(
+  roots: Iterable<string>,
+  read: (drvPath: string) => Derivation,
+  skip: (drvPath: string, drv: Derivation) => boolean,
+): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const stack: [string, boolean][] = [...roots].map((r) => [r, false]);
+  while (stack.length > 0) {
+    const [p, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(p);
+      continue;
+    }
+    if (seen.has(p)) continue;
+    seen.add(p);
+    const d = read(p);
+    if (skip(p, d)) continue;
+    stack.push([p, true]);
+    for (const input of d.inputDrvs.keys()) stack.push([input, false]);
+  }
+  return order;
+}
+
+/** `read`, remembering what it read. */
+export function memoRead(read: (drvPath: string) => Derivation): (drvPath: string) => Derivation {
+  const known = new Map<string, Derivation>();
+  return (p) => {
+    let d = known.get(p);
+    if (d === undefined) known.set(p, (d = read(p)));
+    return d;
+  };
+}
+
 /** One derivation of a build plan: its `.drv` path and the output paths it would produce. */
 export interface BuildRecord {
   readonly drvPath: string;
@@ -179,48 +224,20 @@ export class RecordRealizer implements Realizer {
   private readonly recorded = new Set<string>();
 
   realise(store: Store, requests: readonly BuildRequest[]): Promise<BuildResult[]> {
-    const read = (drvPath: string): Derivation => {
-      const name = drvPath.slice(store.storeDir.length + 34, -".drv".length);
-      return parseDerivation(bytesToByteString(store.fs.readFile(drvPath)), name, store.storeDir);
-    };
-    const visit = (drvPath: string): BuildRecord => {
-      const drv = read(drvPath);
-      const record: BuildRecord = {
-        drvPath,
-        derivation: drv,
-        outputs: new Map([...drv.outputs].map(([o, out]) => [o, out.path])),
-      };
-      if (!this.recorded.has(drvPath)) {
-        // Inputs first. (An explicit stack: dependency chains can be thousands long.)
-        const order: string[] = [];
-        const stack: [string, boolean][] = [[drvPath, false]];
-        const seen = new Set<string>();
-        while (stack.length > 0) {
-          const [p, expanded] = stack.pop()!;
-          if (expanded) {
-            order.push(p);
-            continue;
-          }
-          if (seen.has(p) || this.recorded.has(p)) continue;
-          seen.add(p);
-          stack.push([p, true]);
-          for (const input of read(p).inputDrvs.keys()) stack.push([input, false]);
-        }
-        for (const p of order) {
-          this.recorded.add(p);
-          const d = p === drvPath ? drv : read(p);
-          this.records.push({
-            drvPath: p,
-            derivation: d,
-            outputs: new Map([...d.outputs].map(([o, out]) => [o, out.path])),
-          });
-        }
-      }
-      return record;
-    };
+    const read = memoRead((p) => readStoreDerivation(store, p));
+    const outputsOf = (d: Derivation) => new Map([...d.outputs].map(([o, out]) => [o, out.path]));
+    const order = buildOrder(
+      requests.map((r) => r.drvPath),
+      read,
+      (p) => this.recorded.has(p),
+    );
+    for (const p of order) {
+      this.recorded.add(p);
+      this.records.push({ drvPath: p, derivation: read(p), outputs: outputsOf(read(p)) });
+    }
     return Promise.resolve(
       requests.map((r) => {
-        const { outputs } = visit(r.drvPath);
+        const outputs = outputsOf(read(r.drvPath));
         return {
           drvPath: r.drvPath,
           outputs: new Map([...outputs].filter(([o]) => r.outputs.includes(o))),

@@ -28,7 +28,7 @@ import { byteStringToUtf8, utf8ToByteString } from "../../lang/source.js";
 import type { Lint, LintLevel } from "../../lang/parser.js";
 import { defaultSettings, loadConfig, nixPath, setSetting } from "../config.js";
 import { nodeHost } from "../host.js";
-import { openEvalStore, usageHint } from "../run.js";
+import { openEvalStore, searchPathEntry, usageHint } from "../run.js";
 import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
 
@@ -196,11 +196,7 @@ export function replWorker(argv: string[], interrupt: Int32Array, colors: boolea
         return v;
       };
       if (arg === "-I" || arg === "--include") {
-        const s = utf8ToByteString(value());
-        const eq = s.indexOf("=");
-        searchPath.push(
-          eq < 0 ? { prefix: "", path: s } : { prefix: s.slice(0, eq), path: s.slice(eq + 1) },
-        );
+        searchPath.push(searchPathEntry(utf8ToByteString(value())));
       } else if (arg === "--arg") {
         const name = utf8ToByteString(value());
         autoArgExprs.push([name, { expr: utf8ToByteString(value()) }]);
@@ -220,14 +216,7 @@ export function replWorker(argv: string[], interrupt: Int32Array, colors: boolea
         throw new NixError("UsageError", `unrecognised flag '${arg}'`);
       } else files.push(utf8ToByteString(arg));
     }
-    for (const entry of nixPath(io, settings)) {
-      const eq = entry.indexOf("=");
-      searchPath.push(
-        eq < 0
-          ? { prefix: "", path: entry }
-          : { prefix: entry.slice(0, eq), path: entry.slice(eq + 1) },
-      );
-    }
+    for (const entry of nixPath(io, settings)) searchPath.push(searchPathEntry(entry));
   } catch (e) {
     if (!(e instanceof NixError)) throw e;
     setupError = renderError(e) + "\n" + (e.kind === "UsageError" ? usageHint("repl") : "");
