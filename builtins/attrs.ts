@@ -138,7 +138,7 @@ export const attrsBuiltins: Builtin[] = [
       const f = a.lazy(0);
       const s = a.attrs(1);
       const map = new Map<string, Lazy>();
-      for (const [k, v] of s.map) map.set(k, new Thunk(null, null, new Thunk(null, null, f, k), v));
+      for (const [k, v] of s.map) map.set(k, Thunk.application(Thunk.application(f, k), v));
       return new Attrs(map);
     },
   ),
@@ -184,8 +184,7 @@ export const attrsBuiltins: Builtin[] = [
         }
       }
       const map = new Map<string, Lazy>();
-      for (const [k, vs] of collected)
-        map.set(k, new Thunk(null, null, new Thunk(null, null, f, k), vs));
+      for (const [k, vs] of collected) map.set(k, Thunk.application(Thunk.application(f, k), vs));
       return new Attrs(map);
     },
   ),

@@ -13,7 +13,7 @@ import type { Builtin, CallSite } from "./registry.js";
 
 /** `f x` as a lazy value. */
 function apply(f: Lazy, x: Lazy): Thunk {
-  return new Thunk(null, null, f, x);
+  return Thunk.application(f, x);
 }
 
 function call(ev: Evaluator, site: CallSite, f: Value, args: Lazy[]): Value {

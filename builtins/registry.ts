@@ -53,7 +53,7 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
       });
     } else if (b.arity === 0 && b.afterInstall) {
       const init = new PrimOp(name, 1, () => b.impl(ev, [], { env: null, pos: -1 }));
-      value = new Thunk(null, null, init, null);
+      value = Thunk.application(init, null);
       late.push(value);
     } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
     else {

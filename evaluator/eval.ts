@@ -17,7 +17,22 @@
  *   only a frame that has one (eval-fail-remove); tsnix follows that.
  */
 
-import type { Expr, ExprLambda } from "../lang/ast.js";
+import type {
+  AttrDefKind,
+  AttrName,
+  Expr,
+  ExprAttrs,
+  ExprBinOp,
+  ExprCall,
+  ExprConcatStrings,
+  ExprFloat,
+  ExprInt,
+  ExprLambda,
+  ExprPath,
+  ExprSelect,
+  ExprString,
+  ExprVar,
+} from "../lang/ast.js";
 import { NixError, type ErrorKind } from "../lang/errors.js";
 import { canonPath } from "../lang/path.js";
 import { showExpr } from "../lang/printer.js";
@@ -42,7 +57,10 @@ import {
   showType,
   typeOf,
   type AttrPosition,
+  type Code,
+  type LambdaCode,
   type Lazy,
+  type MakeLazy,
   type Value,
 } from "./value.js";
 
@@ -94,6 +112,29 @@ export interface EvaluatorOptions {
 export interface SearchPathEntry {
   readonly prefix: string;
   readonly path: string;
+}
+
+/** A static attribute of a set or `let`, compiled (`Evaluator.compileAttrs`). */
+interface CompiledDef {
+  readonly name: string;
+  readonly kind: AttrDefKind;
+  /** Index in the environment of a `rec` set or `let`. */
+  readonly displ: number;
+  readonly make: MakeLazy;
+}
+
+/** A set's or `let`'s bindings, compiled. */
+interface CompiledAttrs {
+  readonly expr: ExprAttrs;
+  readonly defs: readonly CompiledDef[];
+  /** The sets of `inherit (e) …`, made in the scope the set's values see. */
+  readonly inheritFrom: readonly MakeLazy[] | null;
+  readonly dynamic: readonly {
+    readonly name: Code;
+    readonly nameExpr: Expr;
+    readonly value: MakeLazy;
+    readonly pos: number;
+  }[];
 }
 
 /** `coerceToString`'s options for string concatenation: copy paths (or not, after a path). */
@@ -187,7 +228,7 @@ export class Evaluator {
   lazyText(text: string, origin: Origin, basePath: string): Lazy {
     const { expr, source } = parse(text, origin, this.parseOptions(basePath));
     checkScopes(expr, source, this.globalNames);
-    return new Thunk(expr, this.fileEnv(source));
+    return this.suspend(expr, this.fileEnv(source));
   }
 
   /** The options text is parsed with (the REPL parses its input itself: cli/repl/core.ts). */
@@ -232,7 +273,7 @@ export class Evaluator {
       names.map((n) => scope.get(n)!),
       source,
     );
-    return this.eval(expr, scopeEnv);
+    return this.compile(expr)(scopeEnv);
   }
 
   /**
@@ -325,20 +366,19 @@ export class Evaluator {
   }
 
   /** CppNix's `Expr::eval(state, env, v, errorCtx)`: a frame at the expression's position. */
-  private evalCtx(e: Expr, env: Env, context: string): Value {
+  private evalCtx(code: Code, pos: number, env: Env, context: string): Value {
     try {
-      return this.eval(e, env);
+      return code(env);
     } catch (err) {
-      this.addFrame(err, context, env, exprPos(e));
+      this.addFrame(err, context, env, pos);
       throw err;
     }
   }
 
   /** CppNix's `evalBool`: a Boolean, or an error at the expression; either way under `context`. */
-  private evalBool(e: Expr, env: Env, context: string): boolean {
-    const pos = exprPos(e);
+  private evalBool(code: Code, pos: number, env: Env, context: string): boolean {
     try {
-      const v = this.eval(e, env);
+      const v = code(env);
       if (typeof v === "boolean") return v;
       throw this.expected("a Boolean", v, env, pos);
     } catch (err) {
@@ -405,8 +445,8 @@ export class Evaluator {
   private evalThunk(l: Thunk, callEnv: Env | null, callPos: number): Value {
     l.state = ThunkState.Blackhole;
     try {
-      const v = l.expr
-        ? this.eval(l.expr, l.env!)
+      const v = l.code
+        ? l.code(l.env!)
         : this.callFunction(
             this.forceCalledFrom(l.fn, callEnv, callPos),
             [l.arg],
@@ -416,6 +456,7 @@ export class Evaluator {
       l.value = v;
       l.state = ThunkState.Done;
       l.expr = null;
+      l.code = null;
       l.env = null;
       l.fn = l.arg = null;
       return v;
@@ -522,8 +563,43 @@ export class Evaluator {
     return this.force(l);
   }
 
-  /** CppNix's `maybeThunk`: variables and literals need no thunk. */
-  thunk(e: Expr, env: Env): Lazy {
+  /**
+   * CppNix's `maybeThunk`, compiled: a variable shares the value or thunk it names, a literal is
+   * its value, anything else becomes a `Thunk`.
+   */
+  private lazy(e: Expr): MakeLazy {
+    switch (e.kind) {
+      case "Int":
+      case "String":
+      case "Float":
+      case "Path": {
+        const v = this.literal(e);
+        return () => v;
+      }
+      case "Var":
+        if (!e.fromWith) {
+          const level = e.level!;
+          const displ = e.displ!;
+          const code = this.compile(e);
+          // In a `rec` set or `let` being built, a later attribute is not there yet.
+          return (env) => this.lookupVar(level, displ, env) ?? new Thunk(e, code, env);
+        }
+    }
+    return this.suspender(e);
+  }
+
+  /** Makes a thunk of `e` in an environment. */
+  private suspender(e: Expr): MakeLazy {
+    const code = this.compile(e);
+    return (env) => new Thunk(e, code, env);
+  }
+
+  /** A thunk of `e` in `env` (the REPL's input, `--arg` values). */
+  suspend(e: Expr, env: Env): Thunk {
+    return new Thunk(e, this.compile(e), env);
+  }
+
+  private literal(e: ExprInt | ExprString | ExprFloat | ExprPath): Value {
     switch (e.kind) {
       case "Int":
       case "String":
@@ -532,14 +608,7 @@ export class Evaluator {
         return new NixFloat(e.value);
       case "Path":
         return new NixPath(e.value);
-      case "Var":
-        if (!e.fromWith) {
-          // In a `rec` set or `let` being built, a later attribute is not there yet.
-          const l = this.lookupVar(e.level!, e.displ!, env);
-          if (l !== undefined) return l;
-        }
     }
-    return new Thunk(e, env);
   }
 
   private lookupVar(level: number, displ: number, env: Env): Lazy {
@@ -665,101 +734,183 @@ export class Evaluator {
 
   // --- evaluation ----------------------------------------------------------------------------
 
+  /** Evaluates `e` (resolved by lang/scope.ts) in `env`. */
   eval(e: Expr, env: Env): Value {
-    // Tail positions (the branches of `if`, the bodies of `let`, `with` and `assert`) loop
-    // instead of recursing: fewer JS frames per Nix call, so deeper recursion fits the stack.
-    for (;;) {
-      switch (e.kind) {
-        case "Var": {
-          if (e.fromWith) return this.force(this.lookupWith(e.name, e.level!, env, e.pos));
-          const l = this.lookupVar(e.level!, e.displ!, env);
-          if (!(l instanceof Thunk)) return l;
-          return l.state === ThunkState.Done ? l.value : this.forceAt(l, env, e.pos);
-        }
-        case "Call": {
-          const fn = this.eval(e.fn, env);
-          // Built by push, as every other argument list is a literal: the same (packed) array
-          // kind everywhere keeps callFunction's code from being thrown away mid-recursion.
-          const args: Lazy[] = [];
-          for (const a of e.args) args.push(this.thunk(a, env));
-          return this.callFunction(fn, args, env, e.pos);
-        }
-        case "Select":
-          return this.evalSelect(e, env);
-        case "If": {
-          const cond = this.evalBool(e.cond, env, "while evaluating a branch condition");
-          // Both branches are read every time: a branch first taken at the bottom of a deep
-          // recursion would otherwise throw away the optimised code of every frame above it.
-          const then = e.then;
-          const otherwise = e.else;
-          e = cond ? then : otherwise;
-          continue;
-        }
-        case "BinOp":
-          return this.evalBinOp(e, env);
-        case "Int":
-        case "String":
-          return e.value;
-        case "ConcatStrings":
-          return this.evalConcat(e, env);
-        case "Lambda":
-          return new Lambda(e, env);
-        case "Attrs":
-          return this.evalAttrs(e, env);
-        case "List":
-          return this.evalList(e, env);
-        case "Let": {
-          env = this.bindRecursive(e.attrs, env);
-          e = e.body;
-          continue;
-        }
-        case "OpNot":
-          return !this.evalBool(e.expr, env, "in the argument of '!'");
-        case "With": {
-          const attrs = this.thunk(e.attrs, env);
-          env = new Env(env, [attrs], env.source, true);
-          e = e.body;
-          continue;
-        }
-        case "OpHasAttr": {
-          let v = this.evalCtx(e.subject, env, "in the argument of '?'");
-          for (const name of e.path) {
-            const s = this.attrName(name, env);
+    return this.compile(e)(env);
+  }
+
+  /**
+   * Compiles `e` (resolved by lang/scope.ts) to a closure that evaluates it, with its
+   * subexpressions compiled once here rather than dispatched on at every evaluation.
+   */
+  compile(e: Expr): Code {
+    switch (e.kind) {
+      case "Var":
+        return this.compileVar(e);
+      case "Call":
+        return this.compileCall(e);
+      case "Select":
+        return this.compileSelect(e);
+      case "If": {
+        const cond = this.compile(e.cond);
+        const condPos = exprPos(e.cond);
+        const then = this.compile(e.then);
+        const otherwise = this.compile(e.else);
+        return (env) =>
+          this.evalBool(cond, condPos, env, "while evaluating a branch condition")
+            ? then(env)
+            : otherwise(env);
+      }
+      case "BinOp":
+        return this.compileBinOp(e);
+      case "Int":
+      case "String":
+      case "Float":
+      case "Path": {
+        const v = this.literal(e);
+        return () => v;
+      }
+      case "ConcatStrings": {
+        const parts = e.parts.map((p) => this.compile(p));
+        return (env) => this.evalConcat(e, parts, env);
+      }
+      case "Lambda": {
+        const code: LambdaCode = {
+          body: this.compile(e.body),
+          defaults: (e.formals?.formals ?? []).map((f) =>
+            f.default ? this.lazy(f.default) : null,
+          ),
+        };
+        return (env) => new Lambda(e, env, code);
+      }
+      case "Attrs": {
+        const attrs = this.compileAttrs(e);
+        return (env) => this.evalAttrs(attrs, env);
+      }
+      case "List": {
+        const elems = e.elems.map((x) => this.lazy(x));
+        return (env) => {
+          // By push, for a packed array (as `map` makes).
+          const out: Lazy[] = [];
+          for (const elem of elems) out.push(elem(env));
+          return out;
+        };
+      }
+      case "Let": {
+        const attrs = this.compileAttrs(e.attrs, true);
+        const body = this.compile(e.body);
+        return (env) => body(this.bindRecursive(attrs, env));
+      }
+      case "OpNot": {
+        const operand = this.compile(e.expr);
+        const pos = exprPos(e.expr);
+        return (env) => !this.evalBool(operand, pos, env, "in the argument of '!'");
+      }
+      case "With": {
+        const attrs = this.lazy(e.attrs);
+        const body = this.compile(e.body);
+        return (env) => body(new Env(env, [attrs(env)], env.source, true));
+      }
+      case "OpHasAttr": {
+        const subject = this.compile(e.subject);
+        const subjectPos = exprPos(e.subject);
+        const path = this.compilePath(e.path);
+        return (env) => {
+          let v = this.evalCtx(subject, subjectPos, env, "in the argument of '?'");
+          for (let i = 0; i < path.length; i++) {
+            const s = this.attrName(path[i]!, e.path[i]!, env);
             if (!(v instanceof Attrs)) return false;
             const l = v.get(s);
             if (l === undefined) return false;
             v = this.force(l);
           }
           return true;
-        }
-        case "Float":
-          return new NixFloat(e.value);
-        case "Path":
-          return new NixPath(e.value);
-        case "Assert": {
-          if (!this.evalBool(e.cond, env, "in the condition of the assert statement")) {
+        };
+      }
+      case "Assert": {
+        const cond = this.compile(e.cond);
+        const condPos = exprPos(e.cond);
+        const body = this.compile(e.body);
+        return (env) => {
+          if (!this.evalBool(cond, condPos, env, "in the condition of the assert statement")) {
             throw this.assertionFailed(e, env);
           }
-          e = e.body;
-          continue;
-        }
-        case "Pos":
-          return this.posAttrs({ source: env.source, offset: e.pos });
-        case "InheritFrom":
-          return this.force(env.values[e.displacement]!);
+          return body(env);
+        };
+      }
+      case "Pos":
+        return (env) => this.posAttrs({ source: env.source, offset: e.pos });
+      case "InheritFrom": {
+        const displ = e.displacement;
+        return (env) => this.force(env.values[displ]!);
       }
     }
   }
 
-  /**
-   * A list's elements, lazily. (Not a closure inside `eval`: one there would make V8 allocate
-   * `eval`'s variables on the heap at every call.)
-   */
-  private evalList(e: Extract<Expr, { kind: "List" }>, env: Env): Lazy[] {
-    // By push, for a packed array (as `map` made).
-    const out: Lazy[] = [];
-    for (const x of e.elems) out.push(this.thunk(x, env));
-    return out;
+  /** A variable: looked up by (level, index), or in the `with` sets. */
+  private compileVar(e: ExprVar): Code {
+    const pos = e.pos;
+    if (e.fromWith) {
+      const name = e.name;
+      const level = e.level!;
+      return (env) => this.force(this.lookupWith(name, level, env, pos));
+    }
+    const displ = e.displ!;
+    const forceVar = (l: Lazy, env: Env): Value => {
+      if (!(l instanceof Thunk)) return l;
+      return l.state === ThunkState.Done ? l.value : this.forceAt(l, env, pos);
+    };
+    switch (e.level!) {
+      case 0:
+        return (env) => forceVar(env.values[displ]!, env);
+      case 1:
+        return (env) => forceVar(env.up!.values[displ]!, env);
+      case 2:
+        return (env) => forceVar(env.up!.up!.values[displ]!, env);
+      default: {
+        const level = e.level!;
+        return (env) => forceVar(this.lookupVar(level, displ, env), env);
+      }
+    }
+  }
+
+  /** `f a b`: the function, then its arguments lazily. */
+  private compileCall(e: ExprCall): Code {
+    const fn = this.compile(e.fn);
+    const args = e.args.map((a) => this.lazy(a));
+    const pos = e.pos;
+    if (args.length === 1) {
+      const arg = args[0]!;
+      return (env) => this.callFunction1(fn(env), arg(env), env, pos);
+    }
+    return (env) => {
+      const f = fn(env);
+      // Built by push, as every other argument list is: the same (packed) array kind everywhere
+      // keeps callFunction's code from being thrown away mid-recursion.
+      const values: Lazy[] = [];
+      for (const arg of args) values.push(arg(env));
+      return this.callFunction(f, values, env, pos);
+    };
+  }
+
+  /** An attribute path's names: static strings, or dynamic names compiled. */
+  private compilePath(path: readonly AttrName[]): (string | Code)[] {
+    return path.map((name) => (typeof name === "string" ? name : this.compile(name)));
+  }
+
+  private compileSelect(e: ExprSelect): Code {
+    const subject = this.compile(e.subject);
+    const subjectPos = exprPos(e.subject);
+    const path = this.compilePath(e.path);
+    const otherwise = e.default ? this.compile(e.default) : null;
+    return (env) =>
+      this.evalSelect(
+        e,
+        path,
+        otherwise,
+        this.evalCtx(subject, subjectPos, env, "while selecting an attribute"),
+        env,
+      );
   }
 
   /**
@@ -797,11 +948,11 @@ export class Evaluator {
   }
 
   /** CppNix's `getName`: a static name, or the string a dynamic one evaluates to. */
-  private attrName(name: string | Expr, env: Env): string {
+  private attrName(name: string | Code, expr: AttrName, env: Env): string {
     if (typeof name === "string") return name;
-    const v = this.eval(name, env);
+    const v = name(env);
     if (typeof v === "string") return v;
-    const pos = exprPos(name);
+    const pos = exprPos(expr as Expr);
     try {
       // A name with context is an error without a position (CppNix's `forceStringNoCtx`).
       if (v instanceof NixString && v.context.size > 0) this.forceStringNoContext(v, null, -1);
@@ -816,15 +967,15 @@ export class Evaluator {
    * CppNix's `showAttrSelectionPath`: `a.b.c`, a dynamic name as its string or, where it does
    * not evaluate to one, as `"${expr}"`.
    */
-  private showSelectionPath(path: readonly (string | Expr)[], env: Env): string {
+  private showSelectionPath(path: readonly (string | Code)[], exprs: AttrName[], env: Env): string {
     return path
-      .map((name) => {
+      .map((name, i) => {
         if (typeof name === "string") return name;
         try {
-          return this.attrName(name, env);
+          return this.attrName(name, exprs[i]!, env);
         } catch (err) {
           if (!(err instanceof NixError)) throw err;
-          return `"\${${showExpr(name)}}"`;
+          return `"\${${showExpr(exprs[i] as Expr)}}"`;
         }
       })
       .join(".");
@@ -835,21 +986,27 @@ export class Evaluator {
    * "while evaluating the attribute 'a.b'" (at the select) and "from the definition of 'a'"
    * (at the last attribute found), except in derivation-internal.nix.
    */
-  private evalSelect(e: Extract<Expr, { kind: "Select" }>, env: Env): Value {
-    let v = this.evalCtx(e.subject, env, "while selecting an attribute");
+  private evalSelect(
+    e: ExprSelect,
+    path: readonly (string | Code)[],
+    otherwise: Code | null,
+    subject: Value,
+    env: Env,
+  ): Value {
+    let v = subject;
     let attrPos: AttrPosition | undefined;
     let found = 0;
     try {
-      for (let i = 0; i < e.path.length; i++) {
-        const name = this.attrName(e.path[i]!, env);
+      for (let i = 0; i < path.length; i++) {
+        const name = this.attrName(path[i]!, e.path[i]!, env);
         if (!(v instanceof Attrs)) {
-          if (e.default) return this.eval(e.default, env);
+          if (otherwise) return otherwise(env);
           const err = this.expected("a set", v, null, -1);
           throw err.addTrace("while selecting an attribute", this.pos(env, e.pos));
         }
         const l = v.get(name);
         if (l === undefined) {
-          if (e.default) return this.eval(e.default, env);
+          if (otherwise) return otherwise(env);
           const err = this.error("EvalError", `attribute '${name}' missing`, null);
           throw err.withSuggestions(v.names(), name);
         }
@@ -859,18 +1016,18 @@ export class Evaluator {
           // CppNix forces at the definition (or the select, for the last attribute without one).
           const p =
             attrPos !== undefined ? attrPos.source.pos(attrPos.offset) : this.pos(env, e.pos);
-          throw new InfiniteRecursion(l, i + 1 < e.path.length ? this.pos(env, e.pos) : p);
+          throw new InfiniteRecursion(l, i + 1 < path.length ? this.pos(env, e.pos) : p);
         }
         v = this.force(l);
       }
     } catch (err) {
       if (err instanceof NixError) {
         if (attrPos !== undefined && !isDerivationInternal(attrPos.source)) {
-          const path = this.showSelectionPath(e.path.slice(0, found), env);
-          err.addTrace(`from the definition of '${path}'`, attrPos.source.pos(attrPos.offset));
+          const shown = this.showSelectionPath(path.slice(0, found), e.path, env);
+          err.addTrace(`from the definition of '${shown}'`, attrPos.source.pos(attrPos.offset));
         }
-        const path = this.showSelectionPath(e.path, env);
-        err.addTrace(`while evaluating the attribute '${path}'`, this.pos(env, e.pos));
+        const shown = this.showSelectionPath(path, e.path, env);
+        err.addTrace(`while evaluating the attribute '${shown}'`, this.pos(env, e.pos));
       }
       throw err;
     }
@@ -878,34 +1035,60 @@ export class Evaluator {
   }
 
   /**
-   * A `rec { … }` or `let`: an environment holding its attributes, which see each other. With
-   * `__overrides` (a `rec` set only), every plain attribute is a real thunk, so that it looks
-   * its variables up after the overrides replaced them (CppNix does the same).
+   * A set's or `let`'s bindings compiled: how each static attribute's value is made (CppNix's
+   * `maybeThunk`, or always a thunk where it must be one), `inherit (e)`'s sets, the dynamic
+   * attributes. With `__overrides` (a `rec` set only), every plain attribute is a real thunk,
+   * so that it looks its variables up after the overrides replaced them (as in CppNix).
    */
-  private bindRecursive(e: Extract<Expr, { kind: "Attrs" }>, env: Env, hasOverrides = false): Env {
-    const values: Lazy[] = new Array(e.attrs.size);
+  private compileAttrs(e: ExprAttrs, isLet = false): CompiledAttrs {
+    const hasOverrides = !isLet && e.recursive && e.attrs.has("__overrides");
+    const defs: CompiledDef[] = [];
+    for (const [name, def] of e.attrs) {
+      const alwaysThunk = def.kind === "inheritedFrom" || (def.kind === "plain" && hasOverrides);
+      defs.push({
+        name,
+        kind: def.kind,
+        displ: def.displ ?? -1,
+        make: alwaysThunk ? this.suspender(def.value) : this.lazy(def.value),
+      });
+    }
+    return {
+      expr: e,
+      defs,
+      inheritFrom: e.inheritFromExprs ? e.inheritFromExprs.map((x) => this.lazy(x)) : null,
+      dynamic: e.dynamicAttrs.map((d) => ({
+        name: this.compile(d.name),
+        nameExpr: d.name,
+        value: this.lazy(d.value),
+        pos: d.pos,
+      })),
+    };
+  }
+
+  /**
+   * A `rec { … }` or `let`: an environment holding its attributes, which see each other
+   * (`inherit x` sees the enclosing scope).
+   */
+  private bindRecursive(c: CompiledAttrs, env: Env): Env {
+    const values: Lazy[] = new Array(c.defs.length);
     const newEnv = new Env(env, values, env.source);
-    const fromEnv = e.inheritFromExprs
+    const fromEnv = c.inheritFrom
       ? new Env(
           newEnv,
-          e.inheritFromExprs.map((x) => this.thunk(x, newEnv)),
+          c.inheritFrom.map((make) => make(newEnv)),
           env.source,
         )
       : newEnv;
-    for (const def of e.attrs.values()) {
-      values[def.displ!] =
-        def.kind === "plain"
-          ? hasOverrides
-            ? new Thunk(def.value, newEnv)
-            : this.thunk(def.value, newEnv)
-          : def.kind === "inherited"
-            ? this.thunk(def.value, env)
-            : new Thunk(def.value, fromEnv);
+    for (const d of c.defs) {
+      values[d.displ] = d.make(
+        d.kind === "plain" ? newEnv : d.kind === "inherited" ? env : fromEnv,
+      );
     }
     return newEnv;
   }
 
-  private evalAttrs(e: Extract<Expr, { kind: "Attrs" }>, env: Env): Attrs {
+  private evalAttrs(c: CompiledAttrs, env: Env): Attrs {
+    const e = c.expr;
     const map = new Map<string, Lazy>();
     // The positions of the static attributes are the same on every evaluation of `e` (which
     // belongs to one source): computed once and shared, copied only to add dynamic ones.
@@ -916,11 +1099,11 @@ export class Evaluator {
         positions.set(name, { source: env.source, offset: def.pos });
       e.staticPositions = positions;
     }
-    if (e.dynamicAttrs.length > 0) positions = new Map(positions);
+    if (c.dynamic.length > 0) positions = new Map(positions);
     let dynEnv = env;
     if (e.recursive) {
-      const newEnv = this.bindRecursive(e, env, e.attrs.has("__overrides"));
-      for (const [name, def] of e.attrs) map.set(name, newEnv.values[def.displ!]!);
+      const newEnv = this.bindRecursive(c, env);
+      for (const d of c.defs) map.set(d.name, newEnv.values[d.displ]!);
       dynEnv = newEnv;
       const overrides = map.get("__overrides");
       if (overrides !== undefined) {
@@ -938,24 +1121,19 @@ export class Evaluator {
         }
       }
     } else {
-      const fromEnv = e.inheritFromExprs
+      const fromEnv = c.inheritFrom
         ? new Env(
             env,
-            e.inheritFromExprs.map((x) => this.thunk(x, env)),
+            c.inheritFrom.map((make) => make(env)),
             env.source,
           )
         : env;
-      for (const [name, def] of e.attrs) {
-        map.set(
-          name,
-          def.kind === "inheritedFrom" ? new Thunk(def.value, fromEnv) : this.thunk(def.value, env),
-        );
-      }
+      for (const d of c.defs) map.set(d.name, d.make(d.kind === "inheritedFrom" ? fromEnv : env));
     }
-    for (const d of e.dynamicAttrs) {
-      const nameValue = this.force(this.eval(d.name, dynEnv));
+    for (const d of c.dynamic) {
+      const nameValue = d.name(dynEnv);
       if (nameValue === null) continue;
-      const name = this.forceString(nameValue, dynEnv, d.name.start);
+      const name = this.forceString(nameValue, dynEnv, d.nameExpr.start);
       if (map.has(name)) {
         const prev = positions.get(name)!;
         throw this.error(
@@ -965,7 +1143,7 @@ export class Evaluator {
           d.pos,
         );
       }
-      map.set(name, this.thunk(d.value, dynEnv));
+      map.set(name, d.value(dynEnv));
       positions.set(name, { source: dynEnv.source, offset: d.pos });
     }
     return new Attrs(map, positions);
@@ -973,74 +1151,95 @@ export class Evaluator {
 
   /**
    * The binary operators, each operand under CppNix's frame ("in the left operand of '&&'", at
-   * the operand). `//` evaluates its right operand first, and a chain `a // b // c` from the
-   * right, as CppNix's `evalForUpdate` does.
+   * the operand).
    */
-  private evalBinOp(e: Extract<Expr, { kind: "BinOp" }>, env: Env): Value {
-    switch (e.op) {
-      case "==": {
-        const a = this.evalCtx(e.left, env, "in the left operand of '=='");
-        const b = this.evalCtx(e.right, env, "in the right operand of '=='");
-        return this.equals(a, b, env, e.pos);
-      }
-      case "!=": {
-        const a = this.evalCtx(e.left, env, "in the left operand of '!='");
-        const b = this.evalCtx(e.right, env, "in the right operand of '!='");
-        return !this.equals(a, b, env, e.pos);
-      }
+  private compileBinOp(e: ExprBinOp): Code {
+    const op = e.op;
+    if (op === "//") {
+      const update = this.compileUpdate(e);
+      return (env) => update(env);
+    }
+    const left = this.compile(e.left);
+    const right = this.compile(e.right);
+    const lp = exprPos(e.left);
+    const rp = exprPos(e.right);
+    const inLeft = `in the left operand of '${op}'`;
+    const inRight = `in the right operand of '${op}'`;
+    const pos = e.pos;
+    switch (op) {
+      case "==":
+        return (env) =>
+          this.equals(
+            this.evalCtx(left, lp, env, inLeft),
+            this.evalCtx(right, rp, env, inRight),
+            env,
+            pos,
+          );
+      case "!=":
+        return (env) =>
+          !this.equals(
+            this.evalCtx(left, lp, env, inLeft),
+            this.evalCtx(right, rp, env, inRight),
+            env,
+            pos,
+          );
       case "&&":
-        return (
-          this.evalBool(e.left, env, "in the left operand of '&&'") &&
-          this.evalBool(e.right, env, "in the right operand of '&&'")
-        );
+        return (env) =>
+          this.evalBool(left, lp, env, inLeft) && this.evalBool(right, rp, env, inRight);
       case "||":
-        return (
-          this.evalBool(e.left, env, "in the left operand of '||'") ||
-          this.evalBool(e.right, env, "in the right operand of '||'")
-        );
+        return (env) =>
+          this.evalBool(left, lp, env, inLeft) || this.evalBool(right, rp, env, inRight);
       case "->":
-        return (
-          !this.evalBool(e.left, env, "in the left operand of '->'") ||
-          this.evalBool(e.right, env, "in the right operand of '->'")
-        );
-      case "//": {
-        const b = this.updateOperand(e.right, env, "in the right operand of '//'");
-        const a = this.updateOperand(e.left, env, "in the left operand of '//'");
-        if (b.size === 0) return a;
-        if (a.size === 0) return b;
-        const map = new Map(a.map);
-        for (const [k, v] of b.map) map.set(k, v);
-        let positions: Map<string, AttrPosition> | undefined;
-        if (a.positions || b.positions) {
-          positions = new Map(a.positions);
-          for (const [k, p] of b.positions ?? []) positions.set(k, p);
-        }
-        return new Attrs(map, positions);
-      }
-      case "++": {
-        const a = this.evalCtx(e.left, env, "in the left operand of '++'");
-        const b = this.evalCtx(e.right, env, "in the right operand of '++'");
-        const x = this.listOperand(a, env, e.pos);
-        const y = this.listOperand(b, env, e.pos);
-        return y.length === 0 ? x : x.length === 0 ? y : x.concat(y);
-      }
+        return (env) =>
+          !this.evalBool(left, lp, env, inLeft) || this.evalBool(right, rp, env, inRight);
+      case "++":
+        return (env) => {
+          const a = this.evalCtx(left, lp, env, inLeft);
+          const b = this.evalCtx(right, rp, env, inRight);
+          const x = this.listOperand(a, env, pos);
+          const y = this.listOperand(b, env, pos);
+          return y.length === 0 ? x : x.length === 0 ? y : x.concat(y);
+        };
     }
   }
 
   /**
-   * An operand of `//`, as CppNix's `evalForUpdate`: a set, or an error without a position
-   * under `context`; an operand that is itself a `//` gets no frame of its own.
+   * `a // b`, as CppNix's `evalForUpdate`: the right operand first, each operand a set or an
+   * error without a position under "in the … operand of '//'"; a chain `a // b // c` from the
+   * right, an operand that is itself a `//` getting no frame of its own.
    */
-  private updateOperand(e: Expr, env: Env, context: string): Attrs {
-    if (e.kind === "BinOp" && e.op === "//") return this.evalBinOp(e, env) as Attrs;
-    try {
-      const v = this.eval(e, env);
-      if (v instanceof Attrs) return v;
-      throw this.expected("a set", v, null, -1);
-    } catch (err) {
-      this.addFrame(err, context, env, exprPos(e));
-      throw err;
-    }
+  private compileUpdate(e: ExprBinOp): (env: Env) => Attrs {
+    const operand = (x: Expr, context: string): ((env: Env) => Attrs) => {
+      if (x.kind === "BinOp" && x.op === "//") return this.compileUpdate(x);
+      const code = this.compile(x);
+      const pos = exprPos(x);
+      return (env) => {
+        try {
+          const v = code(env);
+          if (v instanceof Attrs) return v;
+          throw this.expected("a set", v, null, -1);
+        } catch (err) {
+          this.addFrame(err, context, env, pos);
+          throw err;
+        }
+      };
+    };
+    const left = operand(e.left, "in the left operand of '//'");
+    const right = operand(e.right, "in the right operand of '//'");
+    return (env) => {
+      const b = right(env);
+      const a = left(env);
+      if (b.size === 0) return a;
+      if (a.size === 0) return b;
+      const map = new Map(a.map);
+      for (const [k, v] of b.map) map.set(k, v);
+      let positions: Map<string, AttrPosition> | undefined;
+      if (a.positions || b.positions) {
+        positions = new Map(a.positions);
+        for (const [k, p] of b.positions ?? []) positions.set(k, p);
+      }
+      return new Attrs(map, positions);
+    };
   }
 
   /** A list to concatenate (CppNix's `concatLists`): otherwise an error without a position. */
@@ -1057,13 +1256,12 @@ export class Evaluator {
    * under "in an operand of '+'"; numbers add up, anything else is coerced to a string under
    * "while evaluating a path segment" at the operand (`partPos`).
    */
-  private evalConcat(e: Extract<Expr, { kind: "ConcatStrings" }>, env: Env): Value {
-    const parts = e.parts;
+  private evalConcat(e: ExprConcatStrings, parts: readonly Code[], env: Env): Value {
     // The operand being evaluated, whose errors are "in an operand of '+'" (-1: none). One
     // `try` for all of them rather than a function per operand: fewer frames on the JS stack.
     let evaluating = 0;
     try {
-      const first = this.eval(parts[0]!, env);
+      const first = parts[0]!(env);
       evaluating = -1;
       if (
         !e.forceString &&
@@ -1072,7 +1270,7 @@ export class Evaluator {
         let acc: number | bigint | NixFloat = first;
         for (let i = 1; i < parts.length; i++) {
           evaluating = i;
-          const v = this.eval(parts[i]!, env);
+          const v = parts[i]!(env);
           evaluating = -1;
           if (acc instanceof NixFloat) {
             if (v instanceof NixFloat) acc = new NixFloat(acc.value + v.value);
@@ -1110,7 +1308,7 @@ export class Evaluator {
       }
       for (let i = 1; i < parts.length; i++) {
         evaluating = i;
-        const v = this.eval(parts[i]!, env);
+        const v = parts[i]!(env);
         evaluating = -1;
         if (typeof v === "string") s += v;
         else {
@@ -1133,7 +1331,7 @@ export class Evaluator {
       return context.size === 0 ? s : new NixString(s, context);
     } catch (err) {
       if (evaluating >= 0) {
-        this.addFrame(err, "in an operand of '+'", env, exprPos(parts[evaluating]!));
+        this.addFrame(err, "in an operand of '+'", env, exprPos(e.parts[evaluating]!));
       }
       throw err;
     }
@@ -1324,6 +1522,24 @@ export class Evaluator {
 
   // --- function calls ------------------------------------------------------------------------
 
+  /** `callFunction` with one argument: a lambda's call needs no argument list. */
+  callFunction1(fn: Value, arg: Lazy, env: Env | null, pos: number): Value {
+    if (!(fn instanceof Lambda)) return this.callFunction(fn, [arg], env, pos);
+    if (++this.callDepth > this.depthLimit) {
+      this.callDepth--;
+      throw this.tooDeep(env, pos);
+    }
+    if ((++this.calls & 4095) === 0 && this.options.interrupted?.()) {
+      this.callDepth--;
+      throw new NixError("Interrupted", "interrupted by the user");
+    }
+    try {
+      return this.callLambda(fn, arg, env, pos);
+    } finally {
+      this.callDepth--;
+    }
+  }
+
   callFunction(fn: Value, args: Lazy[], env: Env | null, pos: number): Value {
     if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
@@ -1414,7 +1630,7 @@ export class Evaluator {
     const formals = e.formals;
     if (formals === null) {
       try {
-        return this.eval(e.body, new Env(f.env, [arg], f.env.source));
+        return f.code.body(new Env(f.env, [arg], f.env.source));
       } catch (err) {
         throw this.callFrames(err, f, callEnv, callPos);
       }
@@ -1438,13 +1654,15 @@ export class Evaluator {
       throw err;
     }
     let used = 0;
-    for (const formal of formals.formals) {
+    const defaults = f.code.defaults;
+    for (let i = 0; i < formals.formals.length; i++) {
+      const formal = formals.formals[i]!;
       const l = attrs.get(formal.name);
       if (l !== undefined) {
         values[formal.displ!] = l;
         used++;
-      } else if (formal.default) {
-        values[formal.displ!] = this.thunk(formal.default, newEnv);
+      } else if (defaults[i]) {
+        values[formal.displ!] = defaults[i]!(newEnv);
       } else {
         throw fromCallSite(
           this.error(
@@ -1472,7 +1690,7 @@ export class Evaluator {
       }
     }
     try {
-      return this.eval(e.body, newEnv);
+      return f.code.body(newEnv);
     } catch (err) {
       throw this.callFrames(err, f, callEnv, callPos);
     }

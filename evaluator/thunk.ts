@@ -6,7 +6,7 @@
  */
 
 import type { Expr } from "../lang/ast.js";
-import type { Env, Lazy, Value } from "./value.js";
+import type { Code, Env, Lazy, Value } from "./value.js";
 
 export const enum ThunkState {
   Pending,
@@ -23,9 +23,16 @@ export class Thunk {
   constructor(
     /** The expression to evaluate, or null for an application. */
     public expr: Expr | null,
+    /** The expression compiled (evaluator/eval.ts), or null for an application. */
+    public code: Code | null,
     public env: Env | null,
     /** For an application (`map f xs` elements): the function and its argument. */
     public fn: Lazy = null,
     public arg: Lazy = null,
   ) {}
+
+  /** A pending application of `fn` to `arg` (a `map` element, say). */
+  static application(fn: Lazy, arg: Lazy): Thunk {
+    return new Thunk(null, null, null, fn, arg);
+  }
 }

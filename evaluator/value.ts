@@ -71,11 +71,27 @@ export interface AttrPosition {
   readonly offset: number;
 }
 
+/**
+ * An expression compiled to a JS closure (evaluator/eval.ts, `compile`): evaluates it in an
+ * environment laid out for its scope.
+ */
+export type Code = (env: Env) => Value;
+
+/** An expression compiled to make its lazy value in an environment (CppNix's `maybeThunk`). */
+export type MakeLazy = (env: Env) => Lazy;
+
+/** A lambda's compiled parts: its body, and the default of each formal (null: none). */
+export interface LambdaCode {
+  readonly body: Code;
+  readonly defaults: readonly (MakeLazy | null)[];
+}
+
 /** A closure: a lambda expression and the environment it was evaluated in. */
 export class Lambda {
   constructor(
     readonly expr: ExprLambda,
     readonly env: Env,
+    readonly code: LambdaCode,
   ) {}
 }
 

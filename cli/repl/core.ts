@@ -29,7 +29,6 @@
 import { builtins as builtinRegistry } from "../../evaluator/index.js";
 import type { Evaluator } from "../../evaluator/eval.js";
 import { printValueRepl } from "../../evaluator/print.js";
-import { Thunk } from "../../evaluator/thunk.js";
 import {
   Attrs,
   Env,
@@ -434,7 +433,7 @@ export class Repl {
   }
 
   private evalParsed(expr: Expr, source: Source): Value {
-    return this.ev.force(new Thunk(expr, this.scopeEnv(expr, source)));
+    return this.ev.force(this.ev.suspend(expr, this.scopeEnv(expr, source)));
   }
 
   /** CppNix's `evalString`: parse, evaluate, force. */
@@ -621,10 +620,10 @@ export class Repl {
     if (expr.kind === "Select") {
       const { set, name } = this.selectTarget(expr, env);
       // A missing attribute: the error of evaluating the whole expression.
-      if (set.get(name) === undefined) this.ev.force(new Thunk(expr, env));
+      if (set.get(name) === undefined) this.ev.force(this.ev.suspend(expr, env));
       else fallback = { name, pos: set.positions?.get(name) };
     }
-    const v = this.ev.force(new Thunk(expr, env));
+    const v = this.ev.force(this.ev.suspend(expr, env));
     let markdown = this.getDoc(v);
     if (markdown === undefined && fallback?.pos !== undefined) {
       const { source: src, offset } = fallback.pos;
@@ -682,7 +681,7 @@ export class Repl {
   private editTarget(arg: string): { file: string; line: number } {
     const { expr, source } = this.parseExpr(arg);
     const env = this.scopeEnv(expr, source);
-    const v = this.ev.force(new Thunk(expr, env));
+    const v = this.ev.force(this.ev.suspend(expr, env));
     if (v instanceof NixPath) return { file: v.path, line: 1 };
     if (typeof v === "string" || v instanceof NixString) {
       const s = typeof v === "string" ? v : v.s;
