@@ -32,8 +32,9 @@ import { generatePackages } from "./gen-packages.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benchDir, "..");
-const tsnixBin = join(root, "dist/tsnix.mjs");
-const tsnix = (...args) => [process.execPath, tsnixBin, ...args];
+// The command as users run it: bin/tsnix starts Node with the stack evaluation needs.
+const tsnixBin = join(root, "bin/tsnix");
+const tsnix = (...args) => [tsnixBin, ...args];
 
 /**
  * The workloads. Each has a name, the input file and the script that generates it, a function
@@ -278,8 +279,8 @@ function runWorkload(w, opts, haveNix, scratch) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (!existsSync(tsnixBin)) {
-    console.error(`${tsnixBin} is missing; run \`npm run build\` first`);
+  if (!existsSync(join(root, "dist/tsnix.mjs"))) {
+    console.error(`dist/tsnix.mjs is missing; run \`npm run build\` first`);
     process.exit(1);
   }
   const selected = workloads.filter((w) => opts.only === undefined || w.name === opts.only);

@@ -3,10 +3,13 @@
  * The `tsnix` command. Runs the command on the main thread; if that overflows the JS stack
  * (deeply nested input: 100,000 nested parentheses, a long `a.b.c…` chain), it runs it again on
  * a worker thread with a 2 GiB stack. Output is buffered by `run`, so nothing is printed twice,
- * and the common case pays no thread start-up (about 30 ms here).
+ * and the common case pays no thread start-up (50-80 ms here). Started by bin/tsnix, the main
+ * thread has a stack of up to 1 GiB (`--stack-size`), enough for any evaluation within
+ * max-call-depth; started as `node dist/tsnix.mjs`, it has Node's default of under 1 MB.
  */
 
 import { createHash, hash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -30,12 +33,31 @@ function write(result: RunResult): void {
 }
 
 /**
- * How many Nix calls deep the main thread evaluates before it gives up for the worker: below
- * the depth where its 1 MB stack overflows (about 1,000 calls), so deep programs such as
- * package sets with long dependency chains move to the big stack early, before much work is
- * lost.
+ * The main thread's usable stack in KB: V8's `--stack-size` (bin/tsnix sets it, 984 by
+ * default), but no more than the OS lets the stack grow (`ulimit -s`, where /proc says): V8
+ * trusting a bigger flag would crash the process instead of throwing a RangeError.
  */
-const MAIN_THREAD_DEPTH = 100;
+function mainStackKb(): number {
+  const flag = process.execArgv.filter((a) => a.startsWith("--stack-size=")).pop();
+  const kb = Number(flag?.slice("--stack-size=".length)) || 984;
+  if (flag === undefined) return kb;
+  try {
+    const limits = readFileSync("/proc/self/limits", "latin1");
+    const soft = /^Max stack size +(\d+|unlimited)/m.exec(limits)?.[1];
+    if (soft !== undefined && soft !== "unlimited") return Math.min(kb, Number(soft) / 1024 - 256);
+  } catch {
+    // No /proc: trust the flag.
+  }
+  return kb;
+}
+
+/**
+ * How many Nix calls deep the main thread evaluates before it gives up for the worker: a tenth
+ * of where its stack overflows (a Nix call takes 1-2 KB of JS stack), so that deep programs
+ * such as package sets with long dependency chains move to the big stack early, before much
+ * work is lost. With bin/tsnix's stack this is beyond max-call-depth: no worker.
+ */
+const MAIN_THREAD_DEPTH = Math.max(100, Math.floor(mainStackKb() / 10));
 
 function runGuarded(argv: string[], shallowStack?: number): RunResult {
   try {
@@ -81,11 +103,12 @@ useNativeHash((algorithm, data) =>
 
 /**
  * Whether the command instantiates derivations (`instantiate` without `--eval`/`--parse`,
- * `show-derivation`): a package set's dependency chains are always deeper than the main
- * thread's stack, so it starts on the big stack at once rather than after a wasted attempt
- * (on the 2,000-derivation bench the attempt cost 0.2-0.3 s).
+ * `show-derivation`): a package set's dependency chains are always deeper than Node's default
+ * stack, so without bin/tsnix's stack it starts on the big stack at once rather than after a
+ * wasted attempt (on the 2,000-derivation bench the attempt cost 0.2-0.3 s).
  */
 function instantiatesDerivations(argv: string[]): boolean {
+  if (MAIN_THREAD_DEPTH > 10000) return false;
   if (argv[0] === "show-derivation" || argv[0] === "build") return true;
   return (
     argv[0] === "instantiate" &&

@@ -393,3 +393,36 @@ describe("fromTOML errors", () => {
     );
   });
 });
+
+describe("bin/tsnix", () => {
+  const wrapper = path.join(import.meta.dirname, "..", "bin", "tsnix");
+  const deep = (n: number) =>
+    `let depth = n: if n == 0 then 0 else 1 + depth (n - 1); in depth ${n}`;
+  const run = (script: string) =>
+    spawnSync("sh", ["-c", script], { encoding: "utf8", timeout: 60_000 });
+
+  test("evaluates max-call-depth deep recursion on a big stack", () => {
+    const r = run(`${JSON.stringify(wrapper)} instantiate --eval -E '${deep(9999)}'`);
+    expect(r.stdout).toBe("9999\n");
+    expect(r.status).toBe(0);
+    const over = run(`${JSON.stringify(wrapper)} instantiate --eval -E '${deep(10000)}'`);
+    expect(over.stderr).toMatch(/error: stack overflow; max-call-depth exceeded/);
+    expect(over.status).toBe(1);
+  });
+
+  test("with a hard stack limit of 8 MB it still evaluates deep programs", () => {
+    const r = run(
+      `ulimit -H -s 8192 && ${JSON.stringify(wrapper)} instantiate --eval -E '${deep(9000)}'`,
+    );
+    expect(r.stdout).toBe("9000\n");
+    expect(r.status).toBe(0);
+  });
+
+  test("a --stack-size bigger than the OS stack does not crash", () => {
+    const r = run(
+      `node --stack-size=900000 ${JSON.stringify(bin)} instantiate --eval -E '${deep(9000)}'`,
+    );
+    expect(r.stdout).toBe("9000\n");
+    expect(r.status).toBe(0);
+  });
+});
