@@ -22,7 +22,7 @@ export const attrsBuiltins: Builtin[] = [
     (a, ev) => {
       const name = a.string(0);
       const set = a.attrs(1);
-      const p = set.positions?.get(name);
+      const p = set.position(name);
       return p === undefined ? null : ev.posAttrs(p);
     },
   ),
@@ -76,7 +76,7 @@ export const attrsBuiltins: Builtin[] = [
         ),
       );
       const map = new Map<string, Lazy>();
-      for (const [k, v] of s.map) if (!drop.has(k)) map.set(k, v);
+      for (const [k, v] of s.entries()) if (!drop.has(k)) map.set(k, v);
       return new Attrs(map);
     },
   ),
@@ -88,7 +88,7 @@ export const attrsBuiltins: Builtin[] = [
       const left = a.attrs(0);
       const right = a.attrs(1);
       const map = new Map<string, Lazy>();
-      for (const [k, v] of right.map) if (left.get(k) !== undefined) map.set(k, v);
+      for (const [k, v] of right.entries()) if (left.get(k) !== undefined) map.set(k, v);
       return new Attrs(map);
     },
   ),
@@ -113,7 +113,7 @@ export const attrsBuiltins: Builtin[] = [
         let name: string;
         if (typeof v === "string") name = v;
         else {
-          const p = item.positions?.get("name");
+          const p = item.position("name");
           name = ev.forceStringNoContext(
             v,
             p ? ev.siteEnv(p.source) : null,
@@ -138,7 +138,7 @@ export const attrsBuiltins: Builtin[] = [
       const f = a.lazy(0);
       const s = a.attrs(1);
       const map = new Map<string, Lazy>();
-      for (const [k, v] of s.map) map.set(k, Thunk.application(Thunk.application(f, k), v));
+      for (const [k, v] of s.entries()) map.set(k, Thunk.application(Thunk.application(f, k), v));
       return new Attrs(map);
     },
   ),
@@ -177,7 +177,7 @@ export const attrsBuiltins: Builtin[] = [
           -1,
           "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith",
         );
-        for (const [k, v] of s.map) {
+        for (const [k, v] of s.entries()) {
           let vs = collected.get(k);
           if (!vs) collected.set(k, (vs = []));
           vs.push(v);

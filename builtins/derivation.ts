@@ -86,7 +86,7 @@ function tokens(s: string): string[] {
 
 /** Where attribute `name` of `attrs` was defined, for trace frames. */
 function attrPos(attrs: Attrs, name: string) {
-  const p = attrs.positions?.get(name);
+  const p = attrs.position(name);
   return p && p.source.pos(p.offset);
 }
 

@@ -129,7 +129,7 @@ function toJSONValue(
             return toJSONValue(ev, peeled, where, state, copy);
           }
           const parts = peeled.names().map((name) => {
-            const p = peeled.positions?.get(name);
+            const p = peeled.position(name);
             let value: string;
             try {
               value = toJSONValue(ev, peeled.get(name)!, p, state, copyToStore);

@@ -77,7 +77,7 @@ export function toXML(
   const showAttrs = (set: Attrs, depth: number): void => {
     for (const name of set.names()) {
       const attrs: Record<string, string> = { name };
-      posAttrs(attrs, set.positions?.get(name));
+      posAttrs(attrs, set.position(name));
       open(depth, "attr", attrs);
       go(set.get(name)!, depth + 1);
       close(depth, "attr");

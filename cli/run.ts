@@ -519,7 +519,7 @@ function getDerivations(ev: Evaluator, v: Value, autoArgs: Map<string, Lazy>): A
           }
         } catch (e) {
           if (e instanceof NixError) {
-            const p = value.positions?.get(name);
+            const p = value.position(name);
             e.addTrace(`while evaluating the attribute '${name}'`, p && p.source.pos(p.offset));
           }
           throw e;

@@ -540,7 +540,7 @@ export class Evaluator {
             go(v.get(name)!);
           } catch (e) {
             if (e instanceof NixError) {
-              const p = v.positions?.get(name);
+              const p = v.position(name);
               e.addTrace(`while evaluating the attribute '${name}'`, p && p.source.pos(p.offset));
             }
             throw e;
@@ -883,6 +883,17 @@ export class Evaluator {
       const arg = args[0]!;
       return (env) => this.callFunction1(fn(env), arg(env), env, pos);
     }
+    if (args.length === 2) {
+      // `a - b`, `a < b` and other two-argument builtins.
+      const [first, second] = args as [MakeLazy, MakeLazy];
+      return (env) => {
+        const f = fn(env);
+        const values: Lazy[] = [];
+        values.push(first(env));
+        values.push(second(env));
+        return this.callFunction(f, values, env, pos);
+      };
+    }
     return (env) => {
       const f = fn(env);
       // Built by push, as every other argument list is: the same (packed) array kind everywhere
@@ -994,7 +1005,9 @@ export class Evaluator {
     env: Env,
   ): Value {
     let v = subject;
-    let attrPos: AttrPosition | undefined;
+    // The set the last attribute was found in (its position is looked up for an error only).
+    let foundIn: Attrs | undefined;
+    let foundName = "";
     let found = 0;
     try {
       for (let i = 0; i < path.length; i++) {
@@ -1010,9 +1023,11 @@ export class Evaluator {
           const err = this.error("EvalError", `attribute '${name}' missing`, null);
           throw err.withSuggestions(v.names(), name);
         }
-        attrPos = v.positions?.get(name);
+        foundIn = v;
+        foundName = name;
         found = i + 1;
         if (l instanceof Thunk && l.state === ThunkState.Blackhole) {
+          const attrPos = v.position(name);
           // CppNix forces at the definition (or the select, for the last attribute without one).
           const p =
             attrPos !== undefined ? attrPos.source.pos(attrPos.offset) : this.pos(env, e.pos);
@@ -1022,6 +1037,7 @@ export class Evaluator {
       }
     } catch (err) {
       if (err instanceof NixError) {
+        const attrPos = foundIn?.position(foundName);
         if (attrPos !== undefined && !isDerivationInternal(attrPos.source)) {
           const shown = this.showSelectionPath(path.slice(0, found), e.path, env);
           err.addTrace(`from the definition of '${shown}'`, attrPos.source.pos(attrPos.offset));
@@ -1229,16 +1245,7 @@ export class Evaluator {
     return (env) => {
       const b = right(env);
       const a = left(env);
-      if (b.size === 0) return a;
-      if (a.size === 0) return b;
-      const map = new Map(a.map);
-      for (const [k, v] of b.map) map.set(k, v);
-      let positions: Map<string, AttrPosition> | undefined;
-      if (a.positions || b.positions) {
-        positions = new Map(a.positions);
-        for (const [k, p] of b.positions ?? []) positions.set(k, p);
-      }
-      return new Attrs(map, positions);
+      return Attrs.update(a, b);
     };
   }
 
@@ -1364,7 +1371,7 @@ export class Evaluator {
       }
       const toString = v.get("__toString");
       if (toString !== undefined) {
-        const p = v.positions?.get("__toString");
+        const p = v.position("__toString");
         const at = p ? this.siteEnv(p.source) : null;
         const off = p ? p.offset : -1;
         let r: Value;
@@ -1383,7 +1390,7 @@ export class Evaluator {
       }
       const outPath = v.get("outPath");
       if (outPath !== undefined) {
-        const p = v.positions?.get("outPath");
+        const p = v.position("outPath");
         const at = p ? this.siteEnv(p.source) : null;
         const off = p ? p.offset : -1;
         try {
@@ -1593,7 +1600,7 @@ export class Evaluator {
    * the argument, at the attribute.
    */
   private callFunctor(f: Attrs, arg: Lazy, env: Env | null, pos: number): Value {
-    const p = f.positions?.get("__functor");
+    const p = f.position("__functor");
     try {
       const functor = this.force(f.get("__functor")!);
       return p
@@ -1882,9 +1889,9 @@ export class Evaluator {
             this.assertEquals(l, r, env, pos, l === r && typeof l === "object" && l !== null);
           } catch (err) {
             if (err instanceof NixError) {
-              const rp = q.positions?.get(name);
+              const rp = q.position(name);
               if (rp) err.addTrace("where right hand side is", rp.source.pos(rp.offset));
-              const lp = p.positions?.get(name);
+              const lp = p.position(name);
               if (lp) err.addTrace("where left hand side is", lp.source.pos(lp.offset));
               err.addTrace(`while comparing attribute '${name}'`, this.pos(env, pos));
             }

@@ -42,27 +42,104 @@ export class NixPath {
   ) {}
 }
 
-/** An attribute set. `pos` holds the source position of attributes that have one. */
+/**
+ * An attribute set: its attributes in a Map, and the source position of those that have one.
+ *
+ * `a // b` does not copy `a` (a package set, say) when `b` is a plain set (`update`): the
+ * result is `b`'s Map over `a`, its `base`. Lookups try the Map, then the base; a chain of
+ * more than `maxDepth` such layers is copied into one Map.
+ */
 export class Attrs {
   private sorted: string[] | undefined;
+  readonly size: number;
 
   constructor(
-    readonly map: ReadonlyMap<string, Lazy>,
-    readonly positions?: ReadonlyMap<string, AttrPosition>,
-  ) {}
-
-  get size(): number {
-    return this.map.size;
+    /** The attributes (over those of `base`, if there is one). */
+    private readonly map: ReadonlyMap<string, Lazy>,
+    private readonly positions?: ReadonlyMap<string, AttrPosition>,
+    private readonly base?: Attrs,
+    size?: number,
+    private readonly depth = 0,
+  ) {
+    this.size = size ?? map.size;
   }
 
   get(name: string): Lazy | undefined {
-    return this.map.get(name);
+    const v = this.map.get(name);
+    if (v !== undefined || this.base === undefined) return v;
+    return this.base.get(name);
+  }
+
+  /** Where attribute `name` was defined, if it has a position. */
+  position(name: string): AttrPosition | undefined {
+    if (this.base === undefined || this.map.has(name)) return this.positions?.get(name);
+    return this.base.position(name);
   }
 
   /** Names in bytewise order (byte strings compare by char code), as Nix iterates sets. */
   names(): readonly string[] {
-    return (this.sorted ??= [...this.map.keys()].sort());
+    if (this.sorted !== undefined) return this.sorted;
+    if (this.base === undefined) return (this.sorted = [...this.map.keys()].sort());
+    // The base's names merged with the own ones.
+    const own = [...this.map.keys()].sort();
+    const base = this.base.names();
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < base.length || j < own.length) {
+      const a = base[i];
+      const b = own[j];
+      if (b === undefined || (a !== undefined && a < b)) out.push(base[i++]!);
+      else {
+        if (a === b) i++;
+        out.push(own[j++]!);
+      }
+    }
+    return (this.sorted = out);
   }
+
+  /** The attributes as name-value pairs, in no particular order. */
+  entries(): Iterable<[string, Lazy]> {
+    if (this.base === undefined) return this.map;
+    return this.names().map((name): [string, Lazy] => [name, this.get(name)!]);
+  }
+
+  /** `a // b`: the attributes of both, `b`'s where both have one. */
+  static update(a: Attrs, b: Attrs): Attrs {
+    if (b.size === 0) return a;
+    if (a.size === 0) return b;
+    if (b.base === undefined && a.depth < Attrs.maxDepth && a.size >= 8) {
+      // b's Map over a, shared: counting the names only one side has is all the work.
+      let size: number;
+      if (b.size <= a.size) {
+        size = a.size;
+        for (const k of b.map.keys()) if (a.get(k) === undefined) size++;
+      } else {
+        size = b.size;
+        for (const k of a.names()) if (!b.map.has(k)) size++;
+      }
+      return new Attrs(b.map, b.positions, a, size, a.depth + 1);
+    }
+    const map = new Map<string, Lazy>();
+    const add = (x: Attrs) => {
+      if (x.base === undefined) for (const [k, v] of x.map) map.set(k, v);
+      else for (const k of x.names()) map.set(k, x.get(k)!);
+    };
+    add(a);
+    add(b);
+    let positions: Map<string, AttrPosition> | undefined;
+    if (a.positions || b.positions || a.base || b.base) {
+      positions = new Map();
+      for (const name of map.keys()) {
+        const p = b.get(name) !== undefined ? b.position(name) : a.position(name);
+        if (p !== undefined) positions.set(name, p);
+      }
+    }
+    return new Attrs(map, positions);
+  }
+
+  /** How many layers `update` stacks before it copies. */
+  static readonly maxDepth = 8;
 }
 
 /** Where an attribute was defined (for `unsafeGetAttrPos` and messages). */

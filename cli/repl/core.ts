@@ -445,7 +445,7 @@ export class Repl {
   /** Adds each binding to the scope, unevaluated (a `${…}` name is evaluated now). */
   private bind(attrs: ExprAttrs, source: Source): void {
     const set = this.ev.eval(attrs, this.scopeEnv(attrs, source)) as Attrs;
-    for (const [name, value] of set.map) this.setVar(name, value, set.positions?.get(name));
+    for (const [name, value] of set.entries()) this.setVar(name, value, set.position(name));
   }
 
   // --- loading -------------------------------------------------------------------------------
@@ -458,7 +458,7 @@ export class Repl {
       -1,
       () => this.ev.forceAttrs(v, null, -1),
     );
-    for (const [name, value] of attrs.map) this.setVar(name, value, attrs.positions?.get(name));
+    for (const [name, value] of attrs.entries()) this.setVar(name, value, attrs.position(name));
     this.lastLoaded = attrs;
     const names = attrs.names();
     const maxShown = 20;
@@ -513,8 +513,9 @@ export class Repl {
 
   private lastLoadedNames(): string {
     if (this.lastLoaded === undefined) throw replError("nothing has been loaded yet");
-    // In the order the set was built, as CppNix lists its bindings.
-    return [...this.lastLoaded.map.keys()].map((n) => n + "\n").join("");
+    // In the order the set was built (a set made by `//` lists them by name), as CppNix lists
+    // its bindings.
+    return [...this.lastLoaded.entries()].map(([n]) => n + "\n").join("");
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -621,7 +622,7 @@ export class Repl {
       const { set, name } = this.selectTarget(expr, env);
       // A missing attribute: the error of evaluating the whole expression.
       if (set.get(name) === undefined) this.ev.force(this.ev.suspend(expr, env));
-      else fallback = { name, pos: set.positions?.get(name) };
+      else fallback = { name, pos: set.position(name) };
     }
     const v = this.ev.force(this.ev.suspend(expr, env));
     let markdown = this.getDoc(v);
@@ -713,7 +714,7 @@ export class Repl {
     let p: AttrPosition | undefined;
     if (expr.kind === "Select") {
       const { set, name } = this.selectTarget(expr, env);
-      p = set.positions?.get(name);
+      p = set.position(name);
     } else if (expr.kind === "Var") p = this.varPositions.get(expr.name);
     if (p !== undefined && p.source.origin.kind === "file") {
       return { file: p.source.origin.path, line: p.source.pos(p.offset).line };
