@@ -6,12 +6,25 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
-import { Attrs, type Lazy } from "../evaluator/value.js";
+import { Attrs, type AttrPosition, type Lazy } from "../evaluator/value.js";
 import { inContext, missingAttr, requireAttr, withArgs as def } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
 function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): string[] {
   return list.map((l) => inContext(ev, site, context, () => ev.forceString(l, null, -1)));
+}
+
+/** The attributes of `s` whose names pass `keep`, with their positions. */
+function subset(s: Attrs, keep: (name: string) => boolean): Attrs {
+  const map = new Map<string, Lazy>();
+  let positions: Map<string, AttrPosition> | undefined;
+  for (const [k, v] of s.entries()) {
+    if (!keep(k)) continue;
+    map.set(k, v);
+    const p = s.position(k);
+    if (p !== undefined) (positions ??= new Map()).set(k, p);
+  }
+  return new Attrs(map, positions);
 }
 
 export const attrsBuiltins: Builtin[] = [
@@ -75,9 +88,7 @@ export const attrsBuiltins: Builtin[] = [
           "while evaluating the values of the second argument passed to builtins.removeAttrs",
         ),
       );
-      const map = new Map<string, Lazy>();
-      for (const [k, v] of s.entries()) if (!drop.has(k)) map.set(k, v);
-      return new Attrs(map);
+      return subset(s, (k) => !drop.has(k));
     },
   ),
   def(
@@ -86,10 +97,7 @@ export const attrsBuiltins: Builtin[] = [
     "The attributes of *e2* whose names are in *e1*.\n\n    builtins.intersectAttrs { a = 0; } { a = 1; b = 2; }",
     (a) => {
       const left = a.attrs(0);
-      const right = a.attrs(1);
-      const map = new Map<string, Lazy>();
-      for (const [k, v] of right.entries()) if (left.get(k) !== undefined) map.set(k, v);
-      return new Attrs(map);
+      return subset(a.attrs(1), (k) => left.get(k) !== undefined);
     },
   ),
   def(
@@ -100,6 +108,7 @@ export const attrsBuiltins: Builtin[] = [
       // As CppNix: every name first, then the values.
       const pair = "in a {name=...; value=...;} pair";
       const map = new Map<string, Lazy>();
+      let positions: Map<string, AttrPosition> | undefined;
       let missing = false;
       for (const l of a.list(0)) {
         const item = ev.forceAttrs(
@@ -125,9 +134,12 @@ export const attrsBuiltins: Builtin[] = [
         const value = item.get("value");
         if (value === undefined) missing = true;
         map.set(name, value ?? null);
+        // The attribute is where its `value` was defined.
+        const p = item.position("value");
+        if (p !== undefined) (positions ??= new Map()).set(name, p);
       }
       if (missing) throw missingAttr(ev, "value", pair);
-      return new Attrs(map);
+      return new Attrs(map, positions);
     },
   ),
   def(

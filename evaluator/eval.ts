@@ -1129,9 +1129,14 @@ export class Evaluator {
           -1,
           "while evaluating the `__overrides` attribute",
         );
+        // Each override comes with its own position (or none).
+        if (positions === e.staticPositions) positions = new Map(positions);
         for (const name of o.names()) {
           const l = o.get(name)!;
           map.set(name, l);
+          const p = o.position(name);
+          if (p !== undefined) positions.set(name, p);
+          else positions.delete(name);
           const def = e.attrs.get(name);
           if (def) newEnv.values[def.displ!] = l;
         }
