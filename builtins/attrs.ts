@@ -16,15 +16,16 @@ function names(ev: Evaluator, site: CallSite, list: Lazy[], context: string): st
 
 /** The attributes of `s` whose names pass `keep`, with their positions. */
 function subset(s: Attrs, keep: (name: string) => boolean): Attrs {
-  const map = new Map<string, Lazy>();
-  let positions: Map<string, AttrPosition> | undefined;
-  for (const [k, v] of s.entries()) {
-    if (!keep(k)) continue;
-    map.set(k, v);
-    const p = s.position(k);
-    if (p !== undefined) (positions ??= new Map()).set(k, p);
+  const keys: string[] = [];
+  const values: Lazy[] = [];
+  const positions: (AttrPosition | undefined)[] | undefined = s.positions && [];
+  for (let i = 0; i < s.keys.length; i++) {
+    if (!keep(s.keys[i]!)) continue;
+    keys.push(s.keys[i]!);
+    values.push(s.values[i]!);
+    positions?.push(s.positions![i]);
   }
-  return new Attrs(map, positions);
+  return new Attrs(keys, values, positions);
 }
 
 export const attrsBuiltins: Builtin[] = [
@@ -105,41 +106,52 @@ export const attrsBuiltins: Builtin[] = [
     1,
     'A set from a list of `{ name; value; }` (the first of a name wins).\n\n    builtins.listToAttrs [ { name = "foo"; value = 123; } ]',
     (a, ev) => {
-      // As CppNix: every name first, then the values.
+      // As CppNix: every name first; sorted (by name, then place in the list); the first of
+      // each name kept, with its value.
       const pair = "in a {name=...; value=...;} pair";
-      const map = new Map<string, Lazy>();
-      let positions: Map<string, AttrPosition> | undefined;
-      let missing = false;
-      for (const l of a.list(0)) {
+      const list = a.list(0);
+      const names: string[] = new Array(list.length);
+      const items: Attrs[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) {
         const item = ev.forceAttrs(
-          l,
+          list[i]!,
           null,
           -1,
           "while evaluating an element of the list passed to builtins.listToAttrs",
         );
-        const nameL = requireAttr(ev, item, "name", pair);
-        const v = ev.force(nameL);
-        let name: string;
-        if (typeof v === "string") name = v;
+        const v = ev.force(requireAttr(ev, item, "name", pair));
+        if (typeof v === "string") names[i] = v;
         else {
           const p = item.position("name");
-          name = ev.forceStringNoContext(
+          names[i] = ev.forceStringNoContext(
             v,
             p ? ev.siteEnv(p.source) : null,
             p ? p.offset : -1,
             "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
           );
         }
-        if (map.has(name)) continue;
-        const value = item.get("value");
+        items[i] = item;
+      }
+      const order = Array.from({ length: list.length }, (_, i) => i);
+      order.sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : x - y));
+      const keys: string[] = [];
+      const values: Lazy[] = [];
+      const positions: (AttrPosition | undefined)[] = [];
+      const kept: number[] = [];
+      let missing = false;
+      for (const i of order) {
+        if (keys.length > 0 && keys[keys.length - 1] === names[i]) continue;
+        keys.push(names[i]!);
+        kept.push(i);
+        const value = items[i]!.get("value");
         if (value === undefined) missing = true;
-        map.set(name, value ?? null);
+        values.push(value ?? null);
         // The attribute is where its `value` was defined.
-        const p = item.position("value");
-        if (p !== undefined) (positions ??= new Map()).set(name, p);
+        positions.push(items[i]!.position("value"));
       }
       if (missing) throw missingAttr(ev, "value", pair);
-      return new Attrs(map, positions);
+      const definitionOrder = Array.from(Int32Array.from(kept).sort(), (i) => names[i]!);
+      return new Attrs(keys, values, positions, definitionOrder);
     },
   ),
   def(
@@ -149,9 +161,8 @@ export const attrsBuiltins: Builtin[] = [
     (a) => {
       const f = a.lazy(0);
       const s = a.attrs(1);
-      const map = new Map<string, Lazy>();
-      for (const [k, v] of s.entries()) map.set(k, Thunk.application(Thunk.application(f, k), v));
-      return new Attrs(map);
+      const values = s.keys.map((k, i) => Thunk.application(Thunk.application(f, k), s.values[i]!));
+      return new Attrs(s.keys, values);
     },
   ),
   def(
@@ -189,15 +200,16 @@ export const attrsBuiltins: Builtin[] = [
           -1,
           "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith",
         );
-        for (const [k, v] of s.entries()) {
+        for (let i = 0; i < s.keys.length; i++) {
+          const k = s.keys[i]!;
           let vs = collected.get(k);
           if (!vs) collected.set(k, (vs = []));
-          vs.push(v);
+          vs.push(s.values[i]!);
         }
       }
       const map = new Map<string, Lazy>();
       for (const [k, vs] of collected) map.set(k, Thunk.application(Thunk.application(f, k), vs));
-      return new Attrs(map);
+      return Attrs.fromMap(map);
     },
   ),
   def(
@@ -218,7 +230,7 @@ export const attrsBuiltins: Builtin[] = [
         if (!g) groups.set(key, (g = []));
         g.push(x);
       }
-      return new Attrs(new Map<string, Lazy>(groups));
+      return Attrs.fromMap(new Map<string, Lazy>(groups));
     },
   ),
 ];

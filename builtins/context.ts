@@ -212,9 +212,9 @@ export const contextBuiltins: Builtin[] = [
         if (i.path) m.set("path", true);
         if (i.allOutputs) m.set("allOutputs", true);
         if (i.outputs.length > 0) m.set("outputs", i.outputs.sort());
-        map.set(p, new Attrs(m));
+        map.set(p, Attrs.fromMap(m));
       }
-      return new Attrs(map);
+      return Attrs.fromMap(map);
     },
   },
 ];

@@ -124,7 +124,7 @@ export const controlBuiltins: Builtin[] = [
     impl: (ev, [e]) => {
       try {
         ev.force(e!);
-        return new Attrs(
+        return Attrs.fromMap(
           new Map<string, Lazy>([
             ["success", true],
             ["value", e!],
@@ -135,7 +135,7 @@ export const controlBuiltins: Builtin[] = [
           err instanceof NixError &&
           (err.kind === "ThrownError" || err.kind === "AssertionError")
         ) {
-          return new Attrs(
+          return Attrs.fromMap(
             new Map<string, Lazy>([
               ["success", false],
               ["value", false],

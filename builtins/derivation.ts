@@ -391,7 +391,7 @@ function derivationStrictInternal(
     const path = out.path !== "" ? out.path : downstreamPlaceholder(drvPath, drvName, o);
     result.set(o, new NixString(path, new Set([`!${o}!${drvPath}`])));
   }
-  return new Attrs(result);
+  return Attrs.fromMap(result);
 }
 
 /** The placeholder of a floating output (`nix-upstream-output:`), spec §10. */

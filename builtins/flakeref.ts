@@ -1109,7 +1109,7 @@ export const flakeRefBuiltins: Builtin[] = [
       for (const [k, v] of flakeRef.input.attrs)
         attrs.set(k, typeof v === "bigint" ? toNixInt(v) : v);
       if (flakeRef.subdir !== "") attrs.set("dir", flakeRef.subdir);
-      return new Attrs(attrs);
+      return Attrs.fromMap(attrs);
     },
   },
   {

@@ -144,7 +144,7 @@ export const ioBuiltins: Builtin[] = [
         const shown = resolveSymlinks(ev, path);
         throw ev.error("EvalError", `'${shown}' is not a directory`, null);
       }
-      return new Attrs(new Map<string, Lazy>(ev.io.readDir(path)));
+      return Attrs.fromMap(new Map<string, Lazy>(ev.io.readDir(path)));
     },
   },
   {

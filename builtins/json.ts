@@ -295,7 +295,7 @@ class NixJSONReader extends JSONReader<Value> {
   }
 
   protected object(members: Map<string, Lazy>): Value {
-    return new Attrs(members);
+    return Attrs.fromMap(members);
   }
 
   protected array(elements: Value[]): Value {

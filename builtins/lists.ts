@@ -239,7 +239,7 @@ export const listBuiltins: Builtin[] = [
         );
         (ok ? right : wrong).push(x);
       }
-      return new Attrs(
+      return Attrs.fromMap(
         new Map<string, Lazy>([
           ["right", right],
           ["wrong", wrong],

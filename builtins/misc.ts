@@ -132,7 +132,7 @@ export const miscBuiltins: Builtin[] = [
           positions.set(formal.name, { source: v.env.source, offset: formal.pos });
         }
       }
-      return new Attrs(map, positions);
+      return Attrs.fromMap(map, positions);
     },
   },
   {

@@ -63,8 +63,12 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
     set.set(name, value);
     ev.defineGlobal(plain.has(name) ? name : `__${name}`, value);
   }
-  const builtinsSet = new Attrs(set);
-  set.set("builtins", builtinsSet);
+  // `builtins.builtins` is the set itself.
+  set.set("builtins", null);
+  const keys = [...set.keys()].sort();
+  const values = keys.map((k) => set.get(k)!);
+  const builtinsSet = new Attrs(keys, values);
+  values[keys.indexOf("builtins")] = builtinsSet;
   ev.defineGlobal("builtins", builtinsSet);
   for (const l of late) ev.force(l);
 }

@@ -58,14 +58,13 @@ export const searchPathBuiltins: Builtin[] = [
     arity: 0,
     doc: "The search path: a list of `{ prefix; path; }` from `-I` and `NIX_PATH`.",
     impl: (ev) =>
-      ev.searchPath.map(
-        (e) =>
-          new Attrs(
-            new Map<string, Lazy>([
-              ["path", e.path],
-              ["prefix", e.prefix],
-            ]),
-          ),
+      ev.searchPath.map((e) =>
+        Attrs.fromMap(
+          new Map<string, Lazy>([
+            ["path", e.path],
+            ["prefix", e.prefix],
+          ]),
+        ),
       ),
   },
   {

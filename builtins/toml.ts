@@ -168,7 +168,7 @@ function convert(ev: Evaluator, x: unknown, fine: ReturnType<typeof fineTimes>):
   for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
     map.set(noNul(utf8ToByteString(k)), convert(ev, v, fine));
   }
-  return new Attrs(map);
+  return Attrs.fromMap(map);
 }
 
 /** `{ _type = "timestamp"; value = …; }`, with the experimental feature. */
@@ -176,7 +176,7 @@ function timestampValue(ev: Evaluator, value: string): Value {
   if (!ev.experimentalFeatures.has("parse-toml-timestamps")) {
     throw new TomlProblem("Dates and times are not supported");
   }
-  return new Attrs(
+  return Attrs.fromMap(
     new Map<string, Lazy>([
       ["_type", "timestamp"],
       ["value", value],

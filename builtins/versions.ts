@@ -195,7 +195,7 @@ export const versionBuiltins: Builtin[] = [
           break;
         }
       }
-      return new Attrs(
+      return Attrs.fromMap(
         new Map<string, Lazy>([
           ["name", name],
           ["version", version],

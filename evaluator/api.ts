@@ -138,5 +138,7 @@ export function fromJS(ev: Evaluator, x: unknown): Value {
     });
   }
   const entries = x instanceof Map ? [...x.entries()] : Object.entries(x as object);
-  return new Attrs(new Map(entries.map(([k, v]) => [utf8ToByteString(String(k)), fromJS(ev, v)])));
+  return Attrs.fromMap(
+    new Map(entries.map(([k, v]) => [utf8ToByteString(String(k)), fromJS(ev, v)])),
+  );
 }

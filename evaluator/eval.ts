@@ -120,13 +120,24 @@ interface CompiledDef {
   readonly kind: AttrDefKind;
   /** Index in the environment of a `rec` set or `let`. */
   readonly displ: number;
+  /** Where it is defined (offset). */
+  readonly pos: number;
   readonly make: MakeLazy;
 }
 
 /** A set's or `let`'s bindings, compiled. */
 interface CompiledAttrs {
   readonly expr: ExprAttrs;
+  /** In definition order. */
   readonly defs: readonly CompiledDef[];
+  /** In name order, and their names: the keys of every set the literal makes. */
+  readonly sorted: readonly CompiledDef[];
+  readonly keys: readonly string[];
+  readonly definitionOrder: readonly string[];
+  /** Their positions, worked out at the first evaluation (they need the source). */
+  positions: readonly AttrPosition[] | null;
+  /** A `rec` set with `__overrides`. */
+  readonly hasOverrides: boolean;
   /** The sets of `inherit (e) …`, made in the scope the set's values see. */
   readonly inheritFrom: readonly MakeLazy[] | null;
   readonly dynamic: readonly {
@@ -136,6 +147,9 @@ interface CompiledAttrs {
     readonly pos: number;
   }[];
 }
+
+/** The names of `posAttrs`'s sets, sorted. */
+const posNames = ["column", "file", "line"];
 
 /** `coerceToString`'s options for string concatenation: copy paths (or not, after a path). */
 const copy = { copyToStore: true } as const;
@@ -949,13 +963,7 @@ export class Evaluator {
   posAttrs(p: AttrPosition): Attrs {
     const pos = p.source.pos(p.offset);
     const origin = p.source.origin;
-    return new Attrs(
-      new Map<string, Lazy>([
-        ["column", pos.column],
-        ["file", origin.kind === "file" ? origin.path : null],
-        ["line", pos.line],
-      ]),
-    );
+    return new Attrs(posNames, [pos.column, origin.kind === "file" ? origin.path : null, pos.line]);
   }
 
   /** CppNix's `getName`: a static name, or the string a dynamic one evaluates to. */
@@ -1065,12 +1073,19 @@ export class Evaluator {
         name,
         kind: def.kind,
         displ: def.displ ?? -1,
+        pos: def.pos,
         make: alwaysThunk ? this.suspender(def.value) : this.lazy(def.value),
       });
     }
+    const sorted = [...defs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
       expr: e,
       defs,
+      sorted,
+      keys: sorted.map((d) => d.name),
+      definitionOrder: defs.map((d) => d.name),
+      positions: null,
+      hasOverrides,
       inheritFrom: e.inheritFromExprs ? e.inheritFromExprs.map((x) => this.lazy(x)) : null,
       dynamic: e.dynamicAttrs.map((d) => ({
         name: this.compile(d.name),
@@ -1105,41 +1120,24 @@ export class Evaluator {
 
   private evalAttrs(c: CompiledAttrs, env: Env): Attrs {
     const e = c.expr;
-    const map = new Map<string, Lazy>();
     // The positions of the static attributes are the same on every evaluation of `e` (which
-    // belongs to one source): computed once and shared, copied only to add dynamic ones.
-    let positions = e.staticPositions;
-    if (positions === null) {
-      positions = new Map<string, AttrPosition>();
-      for (const [name, def] of e.attrs)
-        positions.set(name, { source: env.source, offset: def.pos });
-      e.staticPositions = positions;
-    }
-    if (c.dynamic.length > 0) positions = new Map(positions);
+    // belongs to one source): worked out once and shared.
+    const positions = (c.positions ??= c.sorted.map((d) => ({
+      source: env.source,
+      offset: d.pos,
+    })));
+    const sorted = c.sorted;
+    const values: Lazy[] = new Array(sorted.length);
     let dynEnv = env;
     if (e.recursive) {
       const newEnv = this.bindRecursive(c, env);
-      for (const d of c.defs) map.set(d.name, newEnv.values[d.displ]!);
+      for (let i = 0; i < sorted.length; i++) values[i] = newEnv.values[sorted[i]!.displ]!;
       dynEnv = newEnv;
-      const overrides = map.get("__overrides");
+      const overrides = c.hasOverrides
+        ? newEnv.values[c.defs.find((d) => d.name === "__overrides")!.displ]
+        : undefined;
       if (overrides !== undefined) {
-        const o = this.forceAttrs(
-          overrides,
-          null,
-          -1,
-          "while evaluating the `__overrides` attribute",
-        );
-        // Each override comes with its own position (or none).
-        if (positions === e.staticPositions) positions = new Map(positions);
-        for (const name of o.names()) {
-          const l = o.get(name)!;
-          map.set(name, l);
-          const p = o.position(name);
-          if (p !== undefined) positions.set(name, p);
-          else positions.delete(name);
-          const def = e.attrs.get(name);
-          if (def) newEnv.values[def.displ!] = l;
-        }
+        return this.override(c, newEnv, values, positions, overrides);
       }
     } else {
       const fromEnv = c.inheritFrom
@@ -1149,7 +1147,54 @@ export class Evaluator {
             env.source,
           )
         : env;
-      for (const d of c.defs) map.set(d.name, d.make(d.kind === "inheritedFrom" ? fromEnv : env));
+      for (let i = 0; i < sorted.length; i++) {
+        const d = sorted[i]!;
+        values[i] = d.make(d.kind === "inheritedFrom" ? fromEnv : env);
+      }
+    }
+    const set = new Attrs(c.keys, values, positions, c.definitionOrder);
+    return c.dynamic.length > 0 ? this.addDynamic(c, set, dynEnv) : set;
+  }
+
+  /**
+   * `rec { …; __overrides = …; }`: the attributes of `__overrides` replace those of the set
+   * (with their own positions) and are what its other attributes see.
+   */
+  private override(
+    c: CompiledAttrs,
+    newEnv: Env,
+    values: Lazy[],
+    positions: readonly AttrPosition[],
+    overrides: Lazy,
+  ): Attrs {
+    const o = this.forceAttrs(overrides, null, -1, "while evaluating the `__overrides` attribute");
+    const map = new Map<string, Lazy>();
+    const pos = new Map<string, AttrPosition>();
+    for (let i = 0; i < c.keys.length; i++) {
+      map.set(c.keys[i]!, values[i]!);
+      pos.set(c.keys[i]!, positions[i]!);
+    }
+    for (const name of o.names()) {
+      const l = o.get(name)!;
+      map.set(name, l);
+      const p = o.position(name);
+      if (p !== undefined) pos.set(name, p);
+      else pos.delete(name);
+      const def = c.expr.attrs.get(name);
+      if (def) newEnv.values[def.displ!] = l;
+    }
+    const set = Attrs.fromMap(map, pos);
+    return c.dynamic.length > 0 ? this.addDynamic(c, set, newEnv) : set;
+  }
+
+  /** A set's dynamic attributes (`${e} = …;`, a null name adds none) added to `set`. */
+  private addDynamic(c: CompiledAttrs, set: Attrs, dynEnv: Env): Attrs {
+    const map = new Map<string, Lazy>();
+    const positions = new Map<string, AttrPosition>();
+    for (let i = 0; i < set.keys.length; i++) {
+      map.set(set.keys[i]!, set.values[i]!);
+      const p = set.positions?.[i];
+      if (p !== undefined) positions.set(set.keys[i]!, p);
     }
     for (const d of c.dynamic) {
       const nameValue = d.name(dynEnv);
@@ -1167,7 +1212,7 @@ export class Evaluator {
       map.set(name, d.value(dynEnv));
       positions.set(name, { source: dynEnv.source, offset: d.pos });
     }
-    return new Attrs(map, positions);
+    return Attrs.fromMap(map, positions);
   }
 
   /**
@@ -1760,7 +1805,7 @@ export class Evaluator {
         }
       }
     }
-    return this.callFunction(fun, [new Attrs(args)], null, -1);
+    return this.callFunction(fun, [Attrs.fromMap(args)], null, -1);
   }
 
   /** CppNix's `findAlongAttrPath` (`-A a.b.0`): auto-calling functions on the way. */

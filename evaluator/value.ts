@@ -43,103 +43,135 @@ export class NixPath {
 }
 
 /**
- * An attribute set: its attributes in a Map, and the source position of those that have one.
- *
- * `a // b` does not copy `a` (a package set, say) when `b` is a plain set (`update`): the
- * result is `b`'s Map over `a`, its `base`. Lookups try the Map, then the base; a chain of
- * more than `maxDepth` such layers is copied into one Map.
+ * An attribute set, laid out as CppNix's `Bindings`: the names in bytewise order (byte strings
+ * compare by char code), the values and positions in the same order. A set literal's names and
+ * positions are worked out once and shared by every set it makes; `//` is a merge of two
+ * sorted lists; a lookup is a scan (small sets), a binary search, or for a set looked up
+ * often, a Map lookup.
  */
 export class Attrs {
-  private sorted: string[] | undefined;
-  readonly size: number;
+  /**
+   * For a set of more than 8 attributes: how many lookups it has had, and after 16 of them a
+   * Map from name to index (a set looked up again and again, such as `builtins` under `with`,
+   * or a package set, pays for one).
+   */
+  private index: number | Map<string, number> = 0;
 
   constructor(
-    /** The attributes (over those of `base`, if there is one). */
-    private readonly map: ReadonlyMap<string, Lazy>,
-    private readonly positions?: ReadonlyMap<string, AttrPosition>,
-    private readonly base?: Attrs,
-    size?: number,
-    private readonly depth = 0,
-  ) {
-    this.size = size ?? map.size;
+    /** The names, sorted, each once. */
+    readonly keys: readonly string[],
+    /** The values, in the order of `keys`. */
+    readonly values: readonly Lazy[],
+    /** Where each attribute was defined (if it was), in the order of `keys`. */
+    readonly positions?: readonly (AttrPosition | undefined)[],
+    /**
+     * The names in the order they were defined, where known (a set literal, `listToAttrs`):
+     * CppNix's order of their symbols, in which the REPL's `:ll` lists them.
+     */
+    readonly definitionOrder?: readonly string[],
+  ) {}
+
+  /**
+   * A set from a Map of any order (and the positions of its attributes that have one); with
+   * `keepOrder`, the Map's order is its `definitionOrder`.
+   */
+  static fromMap(
+    map: ReadonlyMap<string, Lazy>,
+    positions?: ReadonlyMap<string, AttrPosition>,
+    keepOrder = false,
+  ): Attrs {
+    const order = [...map.keys()];
+    const keys = keepOrder ? [...order].sort() : order.sort();
+    const values = keys.map((k) => map.get(k)!);
+    const p = positions && keys.map((k) => positions.get(k));
+    return new Attrs(keys, values, p, keepOrder ? order : undefined);
+  }
+
+  static readonly empty = new Attrs([], []);
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The index of `name` in `keys`, or -1. */
+  indexOf(name: string): number {
+    const keys = this.keys;
+    if (keys.length <= 8) {
+      for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
+      return -1;
+    }
+    const index = this.index;
+    if (typeof index !== "number") return index.get(name) ?? -1;
+    if (index >= 16) {
+      const map = new Map<string, number>();
+      for (let i = 0; i < keys.length; i++) map.set(keys[i]!, i);
+      this.index = map;
+      return map.get(name) ?? -1;
+    }
+    this.index = index + 1;
+    let lo = 0;
+    let hi = keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const k = keys[mid]!;
+      if (k === name) return mid;
+      if (k < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   get(name: string): Lazy | undefined {
-    const v = this.map.get(name);
-    if (v !== undefined || this.base === undefined) return v;
-    return this.base.get(name);
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.values[i];
   }
 
   /** Where attribute `name` was defined, if it has a position. */
   position(name: string): AttrPosition | undefined {
-    if (this.base === undefined || this.map.has(name)) return this.positions?.get(name);
-    return this.base.position(name);
+    if (this.positions === undefined) return undefined;
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.positions[i];
   }
 
-  /** Names in bytewise order (byte strings compare by char code), as Nix iterates sets. */
+  /** Names in bytewise order, as Nix iterates sets. */
   names(): readonly string[] {
-    if (this.sorted !== undefined) return this.sorted;
-    if (this.base === undefined) return (this.sorted = [...this.map.keys()].sort());
-    // The base's names merged with the own ones.
-    const own = [...this.map.keys()].sort();
-    const base = this.base.names();
-    const out: string[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < base.length || j < own.length) {
-      const a = base[i];
-      const b = own[j];
-      if (b === undefined || (a !== undefined && a < b)) out.push(base[i++]!);
-      else {
-        if (a === b) i++;
-        out.push(own[j++]!);
-      }
-    }
-    return (this.sorted = out);
+    return this.keys;
   }
 
-  /** The attributes as name-value pairs, in no particular order. */
-  entries(): Iterable<[string, Lazy]> {
-    if (this.base === undefined) return this.map;
-    return this.names().map((name): [string, Lazy] => [name, this.get(name)!]);
+  /** The attributes as name-value pairs, in order. */
+  entries(): [string, Lazy][] {
+    return this.keys.map((k, i): [string, Lazy] => [k, this.values[i]!]);
   }
 
-  /** `a // b`: the attributes of both, `b`'s where both have one. */
+  /** `a // b`: the attributes of both, `b`'s where both have one (a merge, as CppNix's). */
   static update(a: Attrs, b: Attrs): Attrs {
     if (b.size === 0) return a;
     if (a.size === 0) return b;
-    if (b.base === undefined && a.depth < Attrs.maxDepth && a.size >= 8) {
-      // b's Map over a, shared: counting the names only one side has is all the work.
-      let size: number;
-      if (b.size <= a.size) {
-        size = a.size;
-        for (const k of b.map.keys()) if (a.get(k) === undefined) size++;
+    const keys: string[] = [];
+    const values: Lazy[] = [];
+    const withPositions = a.positions !== undefined || b.positions !== undefined;
+    const positions: (AttrPosition | undefined)[] | undefined = withPositions ? [] : undefined;
+    const ak = a.keys;
+    const bk = b.keys;
+    let i = 0;
+    let j = 0;
+    while (i < ak.length || j < bk.length) {
+      let from: Attrs;
+      let k: number;
+      if (j >= bk.length || (i < ak.length && ak[i]! < bk[j]!)) {
+        from = a;
+        k = i++;
       } else {
-        size = b.size;
-        for (const k of a.names()) if (!b.map.has(k)) size++;
+        if (i < ak.length && ak[i] === bk[j]) i++;
+        from = b;
+        k = j++;
       }
-      return new Attrs(b.map, b.positions, a, size, a.depth + 1);
+      keys.push(from.keys[k]!);
+      values.push(from.values[k]!);
+      positions?.push(from.positions?.[k]);
     }
-    const map = new Map<string, Lazy>();
-    const add = (x: Attrs) => {
-      if (x.base === undefined) for (const [k, v] of x.map) map.set(k, v);
-      else for (const k of x.names()) map.set(k, x.get(k)!);
-    };
-    add(a);
-    add(b);
-    let positions: Map<string, AttrPosition> | undefined;
-    if (a.positions || b.positions || a.base || b.base) {
-      positions = new Map();
-      for (const name of map.keys()) {
-        const p = b.get(name) !== undefined ? b.position(name) : a.position(name);
-        if (p !== undefined) positions.set(name, p);
-      }
-    }
-    return new Attrs(map, positions);
+    return new Attrs(keys, values, positions);
   }
-
-  /** How many layers `update` stacks before it copies. */
-  static readonly maxDepth = 8;
 }
 
 /** Where an attribute was defined (for `unsafeGetAttrPos` and messages). */

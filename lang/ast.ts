@@ -14,8 +14,6 @@
  * CppNix attaches to it for messages (for operators, the operator; `-1` where CppNix has none).
  */
 
-import type { Source } from "./source.js";
-
 export type Expr =
   | ExprInt
   | ExprFloat
@@ -125,11 +123,6 @@ export interface ExprAttrs extends Node {
   readonly dynamicAttrs: DynamicAttrDef[];
   /** The `e` of each `inherit (e) …`, referred to by index from `InheritFrom` nodes. */
   inheritFromExprs: Expr[] | null;
-  /**
-   * The evaluator's cache of the static attributes' positions (the same on every evaluation of
-   * this node, so made once and shared by the sets it makes).
-   */
-  staticPositions: Map<string, { readonly source: Source; readonly offset: number }> | null;
 }
 
 export interface ExprList extends Node {

@@ -1030,7 +1030,6 @@ class Parser {
       attrs: new Map(),
       dynamicAttrs: [],
       inheritFromExprs: null,
-      staticPositions: null,
       start,
       end,
       pos,

@@ -513,9 +513,10 @@ export class Repl {
 
   private lastLoadedNames(): string {
     if (this.lastLoaded === undefined) throw replError("nothing has been loaded yet");
-    // In the order the set was built (a set made by `//` lists them by name), as CppNix lists
-    // its bindings.
-    return [...this.lastLoaded.entries()].map(([n]) => n + "\n").join("");
+    // In the order the set was defined, as CppNix lists its bindings (by symbol); by name
+    // where that is not known (a set made by `//`, say).
+    const names = this.lastLoaded.definitionOrder ?? this.lastLoaded.names();
+    return names.map((n) => n + "\n").join("");
   }
 
   // --- commands ------------------------------------------------------------------------------
