@@ -51,11 +51,17 @@ function runGuarded(argv: string[], shallowStack?: number): RunResult {
   }
 }
 
-function runInBigStack(argv: string[]): void {
-  // What the main thread evaluated before it gave up is garbage now: free it before the worker
-  // does it all again, rather than hold both in memory.
-  v8.setFlagsFromString("--expose-gc");
-  (vm.runInNewContext("gc") as () => void)();
+/**
+ * Runs the command on a worker with a big stack. `afterAttempt`: the main thread evaluated
+ * first and gave up; what it built is garbage now, so it is freed before the worker does it all
+ * again, rather than held in memory. (Only then: the collection and the context it needs cost
+ * about 70 ms.)
+ */
+function runInBigStack(argv: string[], afterAttempt: boolean): void {
+  if (afterAttempt) {
+    v8.setFlagsFromString("--expose-gc");
+    (vm.runInNewContext("gc") as () => void)();
+  }
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { argv, stdin: stdinRead() },
     resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
@@ -102,13 +108,13 @@ if (isMainThread) {
   } else if (instantiatesDerivations(argv)) {
     // The worker cannot read our stdin: read it here for `-`.
     if (argv.includes("-")) nodeHost.readStdin();
-    runInBigStack(argv);
+    runInBigStack(argv, false);
   } else {
     try {
       write(runGuarded(argv, MAIN_THREAD_DEPTH));
     } catch (e) {
       if (!isStackOverflow(e)) throw e;
-      runInBigStack(argv);
+      runInBigStack(argv, true);
     }
   }
 } else if ((workerData as { repl?: unknown }).repl !== undefined) {
