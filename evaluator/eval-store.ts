@@ -19,9 +19,9 @@
 
 import { byteStringToBytes, bytesToByteString } from "../lang/source.js";
 import {
+  DerivationATerm,
   DerivationHashes,
   DerivationParseError,
-  unparseDerivation,
   type Derivation,
 } from "../store/derivation.js";
 import { hash, hashBytes, HashError, type HashAlgorithm } from "../store/hash.js";
@@ -241,12 +241,16 @@ export class EvalStore {
     return path;
   }
 
-  /** Writes (or, read-only, only computes) a `.drv` file. Returns its path. */
-  writeDerivation(drv: Derivation): string {
-    const text = unparseDerivation(drv);
+  /**
+   * Writes (or, read-only, only computes) a `.drv` file. Returns its path. `aterm`: the parts of
+   * its ATerm already printed (derivationStrict's).
+   */
+  writeDerivation(drv: Derivation, aterm: DerivationATerm = new DerivationATerm(drv)): string {
+    const text = aterm.print(false);
     const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
     const drvPath = makeTextPath(drv.name + ".drv", hashBytes("sha256", text), refs, this.storeDir);
     this.drvs.set(drvPath, drv);
+    this.hashes.added(drvPath, aterm);
     this.add(drvPath, () => dumpFile(byteStringToBytes(text)), refs);
     return drvPath;
   }
