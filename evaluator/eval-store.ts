@@ -247,11 +247,15 @@ export class EvalStore {
    */
   writeDerivation(drv: Derivation, aterm: DerivationATerm = new DerivationATerm(drv)): string {
     const text = aterm.print(false);
-    const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
+    const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()];
     const drvPath = makeTextPath(drv.name + ".drv", hashBytes("sha256", text), refs, this.storeDir);
     this.drvs.set(drvPath, drv);
     this.hashes.added(drvPath, aterm);
-    this.add(drvPath, () => dumpFile(byteStringToBytes(text)), refs);
+    if (!this.readOnly) {
+      // A `.drv` in the closure of a `drvPath` is an input source and an input derivation:
+      // one reference, as in CppNix's set of them.
+      this.add(drvPath, () => dumpFile(byteStringToBytes(text)), [...new Set(refs)].sort());
+    }
     return drvPath;
   }
 
