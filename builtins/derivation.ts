@@ -20,7 +20,7 @@
 import type { Evaluator } from "../evaluator/eval.js";
 import { Attrs, NixString, type Lazy, type Value } from "../evaluator/value.js";
 import { missingFeature, NixError } from "../lang/errors.js";
-import type { Derivation, DerivationOutput } from "../store/derivation.js";
+import { DerivationATerm, type Derivation, type DerivationOutput } from "../store/derivation.js";
 import { showOrigin, type Pos } from "../lang/source.js";
 import {
   base16,
@@ -343,6 +343,7 @@ function derivationStrictInternal(
     args,
     env,
   };
+  let aterm: DerivationATerm | undefined;
   ev.storeOp(null, -1, () => {
     if (outputHash !== undefined) {
       if (outputs.length !== 1 || outputs[0] !== "out") {
@@ -372,8 +373,10 @@ function derivationStrictInternal(
         env.set(o, "");
         drvOutputs.set(o, { path: "", hashAlgo: "", hash: "" });
       }
+      // Printed once for the masked form, the `.drv` file and the hash as an input.
+      aterm = new DerivationATerm(drv);
       // Deferred (an input is content-addressed): the outputs stay without paths.
-      const h = ev.store.hashes.hashModuloOrDeferred(drv);
+      const h = ev.store.hashes.hashModuloOrDeferred(drv, aterm);
       if (h !== undefined) {
         for (const o of outputs) {
           const path = makeOutputPath(o, h, drvName, ev.store.storeDir);
@@ -384,7 +387,7 @@ function derivationStrictInternal(
     }
   });
 
-  const drvPath = ev.storeOp(null, -1, () => ev.store.writeDerivation(drv));
+  const drvPath = ev.storeOp(null, -1, () => ev.store.writeDerivation(drv, aterm));
   const result = new Map<string, Lazy>();
   result.set("drvPath", new NixString(drvPath, new Set(["=" + drvPath])));
   for (const [o, out] of drvOutputs) {

@@ -73,11 +73,17 @@ function runGuarded(argv: string[], shallowStack?: number): RunResult {
   }
 }
 
-function runInBigStack(argv: string[]): void {
-  // What the main thread evaluated before it gave up is garbage now: free it before the worker
-  // does it all again, rather than hold both in memory.
-  v8.setFlagsFromString("--expose-gc");
-  (vm.runInNewContext("gc") as () => void)();
+/**
+ * Runs the command on a worker with a big stack. `afterAttempt`: the main thread evaluated
+ * first and gave up; what it built is garbage now, so it is freed before the worker does it all
+ * again, rather than held in memory. (Only then: the collection and the context it needs cost
+ * about 70 ms.)
+ */
+function runInBigStack(argv: string[], afterAttempt: boolean): void {
+  if (afterAttempt) {
+    v8.setFlagsFromString("--expose-gc");
+    (vm.runInNewContext("gc") as () => void)();
+  }
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { argv, stdin: stdinRead() },
     resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
@@ -91,14 +97,14 @@ function runInBigStack(argv: string[]): void {
 }
 
 // OpenSSL's digests instead of the TypeScript ones (same results; test/hash.test.ts).
-// An ASCII byte string is its own UTF-8, which the one-shot `hash` takes (a third faster).
-const nonAscii = /[\x80-\xff]/;
+// An ASCII byte string is its own UTF-8, which the one-shot `hash` takes (a third faster); it
+// is ASCII when its UTF-8 is as long as it is (a native count, cheaper than a regex scan).
 useNativeHash((algorithm, data) =>
   typeof data === "string"
-    ? nonAscii.test(data)
-      ? createHash(algorithm).update(data, "latin1").digest()
-      : hash(algorithm, data, "buffer")
-    : createHash(algorithm).update(data).digest(),
+    ? Buffer.byteLength(data, "utf8") === data.length
+      ? hash(algorithm, data, "buffer")
+      : createHash(algorithm).update(data, "latin1").digest()
+    : hash(algorithm, data, "buffer"),
 );
 
 /**
@@ -125,13 +131,13 @@ if (isMainThread) {
   } else if (instantiatesDerivations(argv)) {
     // The worker cannot read our stdin: read it here for `-`.
     if (argv.includes("-")) nodeHost.readStdin();
-    runInBigStack(argv);
+    runInBigStack(argv, false);
   } else {
     try {
       write(runGuarded(argv, MAIN_THREAD_DEPTH));
     } catch (e) {
       if (!isStackOverflow(e)) throw e;
-      runInBigStack(argv);
+      runInBigStack(argv, true);
     }
   }
 } else if ((workerData as { repl?: unknown }).repl !== undefined) {

@@ -19,9 +19,9 @@
 
 import { byteStringToBytes, bytesToByteString } from "../lang/source.js";
 import {
+  DerivationATerm,
   DerivationHashes,
   DerivationParseError,
-  unparseDerivation,
   type Derivation,
 } from "../store/derivation.js";
 import { hash, hashBytes, HashError, type HashAlgorithm } from "../store/hash.js";
@@ -241,13 +241,21 @@ export class EvalStore {
     return path;
   }
 
-  /** Writes (or, read-only, only computes) a `.drv` file. Returns its path. */
-  writeDerivation(drv: Derivation): string {
-    const text = unparseDerivation(drv);
-    const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
+  /**
+   * Writes (or, read-only, only computes) a `.drv` file. Returns its path. `aterm`: the parts of
+   * its ATerm already printed (derivationStrict's).
+   */
+  writeDerivation(drv: Derivation, aterm: DerivationATerm = new DerivationATerm(drv)): string {
+    const text = aterm.print(false);
+    const refs = [...drv.inputSrcs, ...drv.inputDrvs.keys()];
     const drvPath = makeTextPath(drv.name + ".drv", hashBytes("sha256", text), refs, this.storeDir);
     this.drvs.set(drvPath, drv);
-    this.add(drvPath, () => dumpFile(byteStringToBytes(text)), refs);
+    this.hashes.added(drvPath, aterm);
+    if (!this.readOnly) {
+      // A `.drv` in the closure of a `drvPath` is an input source and an input derivation:
+      // one reference, as in CppNix's set of them.
+      this.add(drvPath, () => dumpFile(byteStringToBytes(text)), [...new Set(refs)].sort());
+    }
     return drvPath;
   }
 

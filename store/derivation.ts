@@ -59,7 +59,7 @@ import {
   utf8FaultMessage,
   type JSONValue,
 } from "../lang/json-text.js";
-import { byteStringToBytes, byteStringToUtf8 } from "../lang/source.js";
+import { byteStringToUtf8 } from "../lang/source.js";
 import {
   base16,
   base16Decode,
@@ -67,7 +67,6 @@ import {
   base64,
   base64Decode,
   base64Length,
-  hash,
   hashSize,
   nixBase32Decode,
   nixBase32Length,
@@ -134,6 +133,84 @@ function sorted(keys: Iterable<string>): string[] {
   return [...keys].sort();
 }
 
+/** The list of input derivations, `[("<path>",["<output>",…]),…]`, sorted. */
+function printInputDrvs(inputDrvs: Map<string, Set<string>>): string {
+  const parts: string[] = [];
+  for (const path of sorted(inputDrvs.keys())) {
+    const outs = sorted(inputDrvs.get(path)!);
+    parts.push(outs.length === 0 ? `("${path}",[])` : `("${path}",["${outs.join('","')}"])`);
+  }
+  return `[${parts.join(",")}]`;
+}
+
+/**
+ * A derivation's ATerm, printed once in parts so that its variants cost a concatenation each:
+ * derivationStrict hashes the masked form with the input derivations replaced (hash modulo),
+ * then the real one (the `.drv` path), then the real one with inputs replaced (its hash as an
+ * input). Everything after the input derivations is printed up front except the env values of
+ * output names and the outputs themselves, which are read when a variant is printed, so
+ * derivationStrict may fill in the output paths in between; the names of the outputs and env
+ * entries must not change.
+ */
+export class DerivationATerm {
+  /** The output names, sorted. */
+  private readonly outputNames: string[];
+  /**
+   * The text after the input derivations, split before the env value of each output name:
+   * the values of `valueKeys` go between the pieces.
+   */
+  private readonly pieces: string[] = [];
+  private readonly valueKeys: string[] = [];
+  /**
+   * The input derivations replaced by their hashes, printed; set by `DerivationHashes` when it
+   * hashes this derivation modulo, for the hash as an input once the outputs are filled in.
+   */
+  moduloInputDrvs: string | undefined;
+
+  constructor(readonly drv: Derivation) {
+    this.outputNames = sorted(drv.outputs.keys());
+    const srcs = sorted(drv.inputSrcs);
+    let piece = `,[${srcs.length === 0 ? "" : `"${srcs.join('","')}"`}],"${drv.platform}",${quoteEscaped(drv.builder)},[${drv.args.map(quoteEscaped).join(",")}],[`;
+    let sep = "";
+    for (const key of sorted(drv.env.keys())) {
+      piece += `${sep}(${quoteEscaped(key)},`;
+      sep = ",";
+      if (drv.outputs.has(key)) {
+        this.pieces.push(piece);
+        this.valueKeys.push(key);
+        piece = ")";
+      } else {
+        piece += `${quoteEscaped(drv.env.get(key)!)})`;
+      }
+    }
+    this.pieces.push(piece + "])");
+  }
+
+  /**
+   * CppNix's `unparse`: the exact ATerm text. `inputDrvs`, printed, replaces the input
+   * derivations (hash modulo); `mask` blanks every output and the env values of output names.
+   */
+  print(mask: boolean, inputDrvs: string = printInputDrvs(this.drv.inputDrvs)): string {
+    const { outputs, env } = this.drv;
+    let text = "Derive([";
+    let sep = "";
+    for (const name of this.outputNames) {
+      if (mask) {
+        text += `${sep}("${name}","","","")`;
+      } else {
+        const o = outputs.get(name)!;
+        text += `${sep}("${name}","${o.path}","${o.hashAlgo}","${o.hash}")`;
+      }
+      sep = ",";
+    }
+    text += "]," + inputDrvs;
+    for (let i = 0; i < this.valueKeys.length; i++) {
+      text += this.pieces[i]! + (mask ? '""' : quoteEscaped(env.get(this.valueKeys[i]!)!));
+    }
+    return text + this.pieces[this.valueKeys.length]!;
+  }
+}
+
 /**
  * CppNix's `unparse`: the exact ATerm text. `inputDrvs` replaces the input derivations (hash
  * modulo uses hex keys); `maskOutputs` blanks every output and the env values of output names.
@@ -142,53 +219,8 @@ export function unparseDerivation(
   drv: Derivation,
   opts: { maskOutputs?: boolean; inputDrvs?: Map<string, Set<string>> } = {},
 ): string {
-  const mask = opts.maskOutputs === true;
-  const parts: string[] = ["Derive(["];
-
-  let first = true;
-  for (const name of sorted(drv.outputs.keys())) {
-    if (!first) parts.push(",");
-    first = false;
-    if (mask) {
-      parts.push(`("${name}","","","")`);
-    } else {
-      const o = drv.outputs.get(name)!;
-      parts.push(`("${name}","${o.path}","${o.hashAlgo}","${o.hash}")`);
-    }
-  }
-
-  parts.push("],[");
-  const inputDrvs = opts.inputDrvs ?? drv.inputDrvs;
-  first = true;
-  for (const path of sorted(inputDrvs.keys())) {
-    if (!first) parts.push(",");
-    first = false;
-    const outs = sorted(inputDrvs.get(path)!);
-    parts.push(outs.length === 0 ? `("${path}",[])` : `("${path}",["${outs.join('","')}"])`);
-  }
-
-  parts.push("],[");
-  const srcs = sorted(drv.inputSrcs);
-  if (srcs.length > 0) parts.push(`"${srcs.join('","')}"`);
-
-  parts.push(`],"${drv.platform}",`, quoteEscaped(drv.builder), ",[");
-  first = true;
-  for (const arg of drv.args) {
-    if (!first) parts.push(",");
-    first = false;
-    parts.push(quoteEscaped(arg));
-  }
-
-  parts.push("],[");
-  first = true;
-  for (const key of sorted(drv.env.keys())) {
-    if (!first) parts.push(",");
-    first = false;
-    const value = mask && drv.outputs.has(key) ? "" : drv.env.get(key)!;
-    parts.push("(", quoteEscaped(key), ",", quoteEscaped(value), ")");
-  }
-  parts.push("])");
-  return parts.join("");
+  const inputDrvs = opts.inputDrvs && printInputDrvs(opts.inputDrvs);
+  return new DerivationATerm(drv).print(opts.maskOutputs === true, inputDrvs);
 }
 
 /**
@@ -574,10 +606,28 @@ export class DerivationHashes {
    * `hashModulo`, or undefined when an input derivation has no hash yet (content-addressed,
    * impure, or itself deferred): then the new derivation's outputs are deferred, as in CppNix.
    */
-  hashModuloOrDeferred(drv: Derivation): Uint8Array | undefined {
+  hashModuloOrDeferred(
+    drv: Derivation,
+    aterm: DerivationATerm = new DerivationATerm(drv),
+  ): Uint8Array | undefined {
     const inputDrvs = this.moduloInputs(drv);
     if (inputDrvs === undefined) return undefined;
-    return hashBytes("sha256", unparseDerivation(drv, { maskOutputs: true, inputDrvs }));
+    aterm.moduloInputDrvs = printInputDrvs(inputDrvs);
+    return hashBytes("sha256", aterm.print(true, aterm.moduloInputDrvs));
+  }
+
+  /**
+   * A new derivation at `drvPath` whose outputs `hashModuloOrDeferred(drv, aterm)` named: its
+   * hash as an input is computed now, from the parts already printed, rather than printed
+   * again when a derivation uses it.
+   */
+  added(drvPath: string, aterm: DerivationATerm): void {
+    const drv = aterm.drv;
+    if (aterm.moduloInputDrvs === undefined || this.memo.has(drvPath)) return;
+    if (drv.outputs.size === 0) return;
+    for (const o of drv.outputs.values()) if (o.hashAlgo !== "" || o.path === "") return;
+    const digest = hashBytes("sha256", aterm.print(false, aterm.moduloInputDrvs));
+    this.memo.set(drvPath, inputAddressed(drv, digest));
   }
 
   /** The ATerm with input derivations replaced by their hashes, and outputs masked if `mask`. */
@@ -652,30 +702,33 @@ export class DerivationHashes {
 
   /** CppNix's `hashInput`, once the hashes of `drv`'s inputs are known. */
   private computeInputHash(drvPath: string, drv: Derivation): InputHash {
-    const byOutput = new Map<string, Uint8Array>();
     if (isFixedOutput(drv)) {
       // The content address as CppNix prints it (base16 hash), and the output path.
       const out = drv.outputs.get("out")!;
       const ca = classifyOutput(out) as Extract<OutputKind, { kind: "fixed" }>;
       const methodAlgo = contentAddressMethodPrefix(ca.method) + ca.algo;
-      const digest = hash(
+      const digest = hashBytes(
         "sha256",
-        byteStringToBytes(`fixed:out:${methodAlgo}:${base16(ca.digest)}:${out.path}`),
+        `fixed:out:${methodAlgo}:${base16(ca.digest)}:${out.path}`,
       );
-      byOutput.set("out", digest);
-      return { fixedHex: new Map([["out", base16(digest)]]), byOutput };
+      return { fixedHex: new Map([["out", base16(digest)]]), byOutput: new Map([["out", digest]]) };
     }
     // An output that is not input-addressed (floating, impure, deferred): no hash modulo.
     for (const o of drv.outputs.values()) {
-      if (o.hashAlgo !== "" || o.path === "") return { deferred: true, byOutput };
+      if (o.hashAlgo !== "" || o.path === "") return { deferred: true, byOutput: new Map() };
     }
     if (drv.outputs.size === 0) throw new Error(`derivation '${drvPath}' has no outputs`);
     const inputDrvs = this.moduloInputs(drv);
-    if (inputDrvs === undefined) return { deferred: true, byOutput };
-    const digest = hashBytes("sha256", unparseDerivation(drv, { inputDrvs }));
-    for (const name of drv.outputs.keys()) byOutput.set(name, digest);
-    return { drvHex: base16(digest), byOutput };
+    if (inputDrvs === undefined) return { deferred: true, byOutput: new Map() };
+    return inputAddressed(drv, hashBytes("sha256", unparseDerivation(drv, { inputDrvs })));
   }
+}
+
+/** The hash as an input of an input-addressed derivation whose replaced ATerm has this digest. */
+function inputAddressed(drv: Derivation, digest: Uint8Array): InputHash {
+  const byOutput = new Map<string, Uint8Array>();
+  for (const name of drv.outputs.keys()) byOutput.set(name, digest);
+  return { drvHex: base16(digest), byOutput };
 }
 
 // --- JSON (`nix derivation show`) -----------------------------------------------------------------

@@ -436,28 +436,42 @@ export function pureHash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array
 
 // --- printing -----------------------------------------------------------------------------------
 
-const hexPairs = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+// The printers write character codes into a reused array and make the string from it at
+// once: appending a character at a time makes a chain of intermediate strings (for a store
+// path, most of the garbage of computing it). Digests are short, so the codes fit in the
+// arguments of one `String.fromCharCode` call. Each printer has its array, resized only when
+// the length of the digests changes (resizing costs more than the printing).
+
+const hexCodes = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const hexOut: number[] = [];
 
 export function base16(digest: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < digest.length; i++) s += hexPairs[digest[i]!];
-  return s;
+  const codes = hexOut;
+  if (codes.length !== digest.length * 2) codes.length = digest.length * 2;
+  for (let i = 0; i < digest.length; i++) {
+    codes[2 * i] = hexCodes[digest[i]! >> 4]!;
+    codes[2 * i + 1] = hexCodes[digest[i]! & 15]!;
+  }
+  return String.fromCharCode.apply(null, codes);
 }
 
 const nix32Chars = "0123456789abcdfghijklmnpqrsvwxyz";
+const nix32Codes = Array.from(nix32Chars, (c) => c.charCodeAt(0));
+const nix32Out: number[] = [];
 
 /** Nix's base32 (CppNix's `printHash32`). */
 export function nixBase32(digest: Uint8Array): string {
   const len = Math.floor((digest.length * 8 - 1) / 5) + 1;
-  let s = "";
+  const codes = nix32Out;
+  if (codes.length !== len) codes.length = len;
   for (let n = len - 1; n >= 0; n--) {
     const b = n * 5;
     const i = b >> 3;
     const j = b & 7;
     const c = (digest[i]! >> j) | (i >= digest.length - 1 ? 0 : (digest[i + 1]! << (8 - j)) & 0xff);
-    s += nix32Chars[c & 0x1f];
+    codes[len - 1 - n] = nix32Codes[c & 0x1f]!;
   }
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
 
 const b64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

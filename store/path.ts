@@ -274,6 +274,11 @@ export function parseStorePathBaseName(baseName: string): ParsedStorePath {
 export function parseStorePath(path: string, storeDir: string): ParsedStorePath {
   if (path === "") throw new BadStorePath("empty path is not a valid store path");
   if (!path.startsWith("/")) throw new BadStorePath(`not an absolute path: "${path}"`);
+  // `<storeDir>/<one name>`, the usual case: canonicalising it changes nothing but `storeDir`.
+  if (path.startsWith(storeDir) && path[storeDir.length] === "/") {
+    const base = path.slice(storeDir.length + 1);
+    if (base.length > 2 && !base.includes("/")) return parseStorePathBaseName(base);
+  }
   const p = canonicalise(path);
   const slash = p.lastIndexOf("/");
   const parent = slash === 0 ? "/" : p.slice(0, slash);

@@ -317,6 +317,20 @@ describe("a directory store", () => {
     expect(fs.statSync(path.join(dir, BASE)).mtimeMs).toBe(before);
   });
 
+  // A `.drv` in the closure of a `drvPath` context is both an input source and an input
+  // derivation. `nix-instantiate --store local?root=DIR -E …` printed this path, and
+  // `nix-store -q --references` lists the input `.drv` once.
+  test("a .drv that is an input source and an input derivation is one reference", () => {
+    const dir = freshDir("refs");
+    const e =
+      'let a = derivation { name = "a"; builder = "/bin/sh"; system = "x"; }; in derivation { name = "b"; builder = "/bin/sh"; system = "x"; x = builtins.unsafeDiscardOutputDependency a.drvPath; y = a; }';
+    const r = inst(["-E", e], { TSNIX_STORE: dir });
+    expect(r.stdout).toBe("/nix/store/y85mwyzkn9gpnxdamnl62ad5rnyzxh3v-b.drv\n");
+    expect(recordOf(dir, "/nix/store/y85mwyzkn9gpnxdamnl62ad5rnyzxh3v-b.drv").references).toEqual([
+      "/nix/store/l9ldjc53ry43x24hvq73jx7dx0489mhj-a.drv",
+    ]);
+  });
+
   // nix-instantiate.cc: `if (evalOnly && !wantsReadWrite) settings.readOnlyMode = true;` (2.8 and
   // current Nix): `nix-instantiate --eval --store DIR -E 'builtins.toFile "a" "b"'` prints
   // "/nix/store/g76zcpqc540lrc8i6g7xy6ip0npn2hnp-a" and writes nothing into DIR.
