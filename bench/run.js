@@ -279,8 +279,8 @@ function runWorkload(w, opts, haveNix, scratch) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (!existsSync(join(root, "dist/tsnix.mjs"))) {
-    console.error(`dist/tsnix.mjs is missing; run \`npm run build\` first`);
+  if (!existsSync(join(root, "dist/tsnix.cjs"))) {
+    console.error(`dist/tsnix.cjs is missing; run \`npm run build\` first`);
     process.exit(1);
   }
   const selected = workloads.filter((w) => opts.only === undefined || w.name === opts.only);

@@ -6,11 +6,10 @@
 
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import * as zlib from "node:zlib";
 
 import type { EvalIO, FileType } from "../evaluator/io.js";
+import { childProcess, zlib } from "./node-modules.js";
 
 /** The evaluator's IO plus what the command line needs. */
 export interface HostIO extends EvalIO {
@@ -30,9 +29,13 @@ export interface HostIO extends EvalIO {
 function fetchURL(url: string): Uint8Array {
   const u = Buffer.from(url, "latin1").toString("utf8");
   if (u.startsWith("file://")) return fs.readFileSync(fileURLToPath(u));
-  const r = spawnSync("curl", ["--fail", "--silent", "--show-error", "--location", u], {
-    maxBuffer: 1 << 30,
-  });
+  const r = childProcess().spawnSync(
+    "curl",
+    ["--fail", "--silent", "--show-error", "--location", u],
+    {
+      maxBuffer: 1 << 30,
+    },
+  );
   if (r.error) throw new Error(`cannot run curl: ${r.error.message}`);
   if (r.status !== 0)
     throw new Error(r.stderr.toString("utf8").trim() || `curl exited with ${r.status}`);
@@ -42,7 +45,7 @@ function fetchURL(url: string): Uint8Array {
 /** gzip (zlib), bzip2 and xz (their commands); anything else is returned as it is. */
 function decompress(data: Uint8Array): Uint8Array {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (b[0] === 0x1f && b[1] === 0x8b) return zlib.gunzipSync(b);
+  if (b[0] === 0x1f && b[1] === 0x8b) return zlib().gunzipSync(b);
   const tool =
     b.subarray(0, 3).toString("latin1") === "BZh"
       ? "bzip2"
@@ -50,7 +53,7 @@ function decompress(data: Uint8Array): Uint8Array {
         ? "xz"
         : undefined;
   if (tool === undefined) return data;
-  const r = spawnSync(tool, ["-dc"], { input: b, maxBuffer: 1 << 30 });
+  const r = childProcess().spawnSync(tool, ["-dc"], { input: b, maxBuffer: 1 << 30 });
   if (r.error || r.status !== 0) throw new Error(`cannot decompress with ${tool}`);
   return r.stdout;
 }

@@ -1,21 +1,18 @@
-#!/usr/bin/env node
 /**
  * The `tsnix` command. Runs the command on the main thread; if that overflows the JS stack
  * (deeply nested input: 100,000 nested parentheses, a long `a.b.c…` chain), it runs it again on
  * a worker thread with a 2 GiB stack. Output is buffered by `run`, so nothing is printed twice,
  * and the common case pays no thread start-up (50-80 ms here). Started by bin/tsnix, the main
  * thread has a stack of up to 1 GiB (`--stack-size`), enough for any evaluation within
- * max-call-depth; started as `node dist/tsnix.mjs`, it has Node's default of under 1 MB.
+ * max-call-depth; started as `node dist/tsnix.cjs`, it has Node's default of under 1 MB.
  */
 
-import { createHash, hash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { nodeHost, setStdin, stdinRead } from "./host.js";
+import { crypto, v8, vm } from "./node-modules.js";
 import { replShell, replWorker } from "./repl/shell.js";
 import { run, type RunResult } from "./run.js";
 
@@ -81,8 +78,8 @@ function runGuarded(argv: string[], shallowStack?: number): RunResult {
  */
 function runInBigStack(argv: string[], afterAttempt: boolean): void {
   if (afterAttempt) {
-    v8.setFlagsFromString("--expose-gc");
-    (vm.runInNewContext("gc") as () => void)();
+    v8().setFlagsFromString("--expose-gc");
+    (vm().runInNewContext("gc") as () => void)();
   }
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { argv, stdin: stdinRead() },
@@ -99,13 +96,14 @@ function runInBigStack(argv: string[], afterAttempt: boolean): void {
 // OpenSSL's digests instead of the TypeScript ones (same results; test/hash.test.ts).
 // An ASCII byte string is its own UTF-8, which the one-shot `hash` takes (a third faster); it
 // is ASCII when its UTF-8 is as long as it is (a native count, cheaper than a regex scan).
-useNativeHash((algorithm, data) =>
-  typeof data === "string"
+useNativeHash((algorithm, data) => {
+  const { createHash, hash } = crypto();
+  return typeof data === "string"
     ? Buffer.byteLength(data, "utf8") === data.length
       ? hash(algorithm, data, "buffer")
       : createHash(algorithm).update(data, "latin1").digest()
-    : hash(algorithm, data, "buffer"),
-);
+    : hash(algorithm, data, "buffer");
+});
 
 /**
  * Whether the command instantiates derivations (`instantiate` without `--eval`/`--parse`,

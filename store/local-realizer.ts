@@ -18,9 +18,10 @@
  * outputs are not built yet.
  */
 
-import { spawnSync } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
+import { createRequire } from "node:module";
 import * as fs from "node:fs";
-import * as os from "node:os";
+import type * as Os from "node:os";
 import * as nodePath from "node:path";
 
 import { byteStringToBytes, byteStringToUtf8 } from "../lang/source.js";
@@ -38,6 +39,14 @@ import {
   type Store,
 } from "./store.js";
 import { unpackTar } from "./tar.js";
+
+// Loaded when a build runs, not with every command (start-up time).
+const nodeRequire = createRequire(import.meta.url);
+let childProcessModule: typeof ChildProcess | undefined;
+let osModule: typeof Os | undefined;
+const childProcess = () =>
+  (childProcessModule ??= nodeRequire("node:child_process") as typeof ChildProcess);
+const os = () => (osModule ??= nodeRequire("node:os") as typeof Os);
 
 export interface LocalRealizerOptions {
   /** `builtins.currentSystem`: what this machine can build (besides `builtin`). */
@@ -247,14 +256,14 @@ export class LocalRealizer implements Realizer {
 
   private runBuilder(drv: Derivation, shown: string): void {
     const top = fs.mkdtempSync(
-      nodePath.join(os.tmpdir(), `nix-build-${byteStringToUtf8(drv.name)}-`),
+      nodePath.join(os().tmpdir(), `nix-build-${byteStringToUtf8(drv.name)}-`),
     );
     try {
       const env: Record<string, string> = {
         PATH: "/path-not-set",
         HOME: "/homeless-shelter",
         NIX_STORE: "/nix/store",
-        NIX_BUILD_CORES: String(this.options.cores ?? os.cpus().length),
+        NIX_BUILD_CORES: String(this.options.cores ?? os().cpus().length),
         NIX_BUILD_TOP: top,
         TMPDIR: top,
         TEMPDIR: top,
@@ -286,7 +295,7 @@ export class LocalRealizer implements Realizer {
         env["NIX_ATTRS_JSON_FILE"] = `${top}/.attrs.json`;
         env["NIX_ATTRS_SH_FILE"] = `${top}/.attrs.sh`;
       }
-      const r = spawnSync(
+      const r = childProcess().spawnSync(
         Buffer.from(drv.builder, "latin1").toString("utf8"),
         drv.args.map(byteStringToUtf8),
         { cwd: top, env, stdio: ["ignore", 2, 2] },

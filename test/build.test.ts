@@ -35,7 +35,7 @@ function tsnix(args: string[], input?: string) {
     HOME: tmp,
     NIX_CONF_DIR: "/nonexistent",
   };
-  const r = spawnSync(process.execPath, [path.join(root, "dist/tsnix.mjs"), ...args], {
+  const r = spawnSync(process.execPath, [path.join(root, "dist/tsnix.cjs"), ...args], {
     cwd: tmp,
     env,
     input,

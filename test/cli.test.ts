@@ -1,5 +1,5 @@
 /**
- * The real `tsnix` command (dist/tsnix.mjs, built by `npm run build`): argument handling as
+ * The real `tsnix` command (dist/tsnix.cjs, built by `npm run build`): argument handling as
  * nix-instantiate does it, files and stdin, `tsnix parse --json`, and the inputs that must never
  * crash the process (deep nesting, huge literals), each parsed or rejected with a clean error.
  */
@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 
-const bin = path.join(import.meta.dirname, "..", "dist", "tsnix.mjs");
+const bin = path.join(import.meta.dirname, "..", "dist", "tsnix.cjs");
 
 function tsnix(args: string[], input?: string | Buffer, cwd?: string) {
   const r = spawnSync(process.execPath, [bin, ...args], {
@@ -424,5 +424,27 @@ describe("bin/tsnix", () => {
     );
     expect(r.stdout).toBe("9000\n");
     expect(r.status).toBe(0);
+  });
+});
+
+describe("the code cache", () => {
+  test("is made in XDG_CACHE_HOME by a first run; a bad one is replaced", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "tsnix-cache-"));
+    const run = () =>
+      spawnSync(process.execPath, [bin, "instantiate", "--eval", "-E", "1 + 2"], {
+        encoding: "utf8",
+        env: { ...process.env, XDG_CACHE_HOME: cache },
+      });
+    expect(run().stdout).toBe("3\n");
+    const files = fs.readdirSync(path.join(cache, "tsnix"));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^code-v\d+.*\.bin$/);
+    expect(run().stdout).toBe("3\n");
+    const file = path.join(cache, "tsnix", files[0]!);
+    fs.writeFileSync(file, "not a code cache");
+    const r = run();
+    expect(r.stdout).toBe("3\n");
+    expect(r.stderr).toBe("");
+    expect(fs.statSync(file).size).toBeGreaterThan(1000);
   });
 });

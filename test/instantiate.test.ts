@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lastErrorLine, runCli, testHost } from "./harness.js";
 
-const bin = path.join(import.meta.dirname, "..", "dist", "tsnix.mjs");
+const bin = path.join(import.meta.dirname, "..", "dist", "tsnix.cjs");
 const fixtures = path.join(import.meta.dirname, "fixtures", "instantiate");
 const fixture = (name: string) => path.join(fixtures, name);
 

@@ -64,7 +64,7 @@ describe.skipIf(!haveTmux)("tsnix repl in a terminal", () => {
   function start(): void {
     const cmd = [
       `cd ${JSON.stringify(tmp)}`,
-      `env HOME=${JSON.stringify(tmp)} XDG_DATA_HOME=${JSON.stringify(tmp)} TSNIX_STORE=dummy:// NIX_CONF_DIR=/nonexistent ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(root, "dist/tsnix.mjs"))} repl`,
+      `env HOME=${JSON.stringify(tmp)} XDG_DATA_HOME=${JSON.stringify(tmp)} TSNIX_STORE=dummy:// NIX_CONF_DIR=/nonexistent ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(root, "dist/tsnix.cjs"))} repl`,
     ].join(" && ");
     tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "50", cmd);
   }

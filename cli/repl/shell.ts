@@ -14,11 +14,8 @@
  * `--extra-experimental-features`, `--store`, `--show-trace`, `--max-call-depth`.
  */
 
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as nodePath from "node:path";
-import * as readline from "node:readline";
 import { Worker, parentPort } from "node:worker_threads";
 
 import { createEvaluator, type Lazy } from "../../evaluator/index.js";
@@ -31,6 +28,7 @@ import { nodeHost } from "../host.js";
 import { openEvalStore, searchPathEntry, usageHint } from "../run.js";
 import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
+import { childProcess, os, readline } from "../node-modules.js";
 
 /** Messages from the terminal to the worker. */
 type Request =
@@ -48,7 +46,7 @@ type Response =
 const BIG_STACK_MB = 2048;
 
 function historyFile(): string {
-  const data = process.env["XDG_DATA_HOME"] || nodePath.join(os.homedir(), ".local/share");
+  const data = process.env["XDG_DATA_HOME"] || nodePath.join(os().homedir(), ".local/share");
   return nodePath.join(data, "tsnix", "repl-history");
 }
 
@@ -70,7 +68,7 @@ export function replShell(argv: string[], workerUrl: URL): Promise<number> {
     stdin: false,
   });
   const history = historyFile();
-  const rl = readline.createInterface({
+  const rl = readline().createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
@@ -137,7 +135,9 @@ export function replShell(argv: string[], workerUrl: URL): Promise<number> {
       if (reply.quit) return finish();
       if (reply.edit) {
         const editor = process.env["EDITOR"] || "vi";
-        spawnSync(editor, [`+${reply.edit.line}`, reply.edit.file], { stdio: "inherit" });
+        childProcess().spawnSync(editor, [`+${reply.edit.line}`, reply.edit.file], {
+          stdio: "inherit",
+        });
         send({ type: "edited" });
         return;
       }

@@ -1,0 +1,22 @@
+/**
+ * Node's built-in modules that only some commands need (processes, compression, terminals,
+ * digests, the GC), loaded on first use: a run pays start-up time only for what it uses. No
+ * Nix semantics here.
+ */
+
+import { createRequire } from "node:module";
+
+const nodeRequire = createRequire(import.meta.url);
+
+function lazy<T>(name: string): () => T {
+  let module: T | undefined;
+  return () => (module ??= nodeRequire(name) as T);
+}
+
+export const childProcess = lazy<typeof import("node:child_process")>("node:child_process");
+export const crypto = lazy<typeof import("node:crypto")>("node:crypto");
+export const os = lazy<typeof import("node:os")>("node:os");
+export const readline = lazy<typeof import("node:readline")>("node:readline");
+export const v8 = lazy<typeof import("node:v8")>("node:v8");
+export const vm = lazy<typeof import("node:vm")>("node:vm");
+export const zlib = lazy<typeof import("node:zlib")>("node:zlib");
