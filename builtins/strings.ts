@@ -19,9 +19,12 @@ export const stringBuiltins: Builtin[] = [
     arity: 1,
     doc: "Convert *e* to a string: strings, paths, numbers, Booleans, null, lists, sets with `__toString` or `outPath`.\n\n    toString [ 1 true ]",
     impl: (ev, [e], site) => {
+      const v = ev.force(e!);
+      if (typeof v === "string") return v;
+      if (typeof v === "number") return String(v);
       const context = new Set<string>();
       const s = ev.coerceToString(
-        ev.force(e!),
+        v,
         context,
         null,
         -1,

@@ -111,26 +111,27 @@ export const versionBuiltins: Builtin[] = [
         }
         return r;
       };
-      let res = "";
+      // At each position the first of `from` that matches is replaced (an empty one matches
+      // everywhere, and the byte after it is kept); the text between matches is copied whole.
+      const parts: string[] = [];
+      let copied = 0;
       for (let p = 0; p <= s.length;) {
-        let found = false;
-        for (let j = 0; j < from.length; j++) {
-          const f = from[j]!;
-          if (s.startsWith(f, p)) {
-            found = true;
-            res += replacement(j);
-            if (f === "") {
-              if (p < s.length) res += s[p];
-              p++;
-            } else p += f.length;
-            break;
-          }
-        }
-        if (!found) {
-          if (p < s.length) res += s[p];
+        let j = 0;
+        while (j < from.length && !s.startsWith(from[j]!, p)) j++;
+        if (j === from.length) {
           p++;
+          continue;
         }
+        parts.push(s.slice(copied, p), replacement(j));
+        const f = from[j]!;
+        if (f === "") {
+          if (p < s.length) parts.push(s[p]!);
+          p++;
+        } else p += f.length;
+        copied = p;
       }
+      if (copied < s.length) parts.push(s.slice(copied));
+      const res = parts.join("");
       return context.size === 0 ? res : new NixString(res, context);
     },
   },
