@@ -30,7 +30,7 @@ import type {
   Formals,
 } from "./ast.js";
 import { missingFeature, NixError } from "./errors.js";
-import { Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
+import { SharedTexts, Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
 import { canonPath } from "./path.js";
 import { showAttrPath } from "./printer.js";
 import { showPos as showOriginPos, Source } from "./source.js";
@@ -161,12 +161,14 @@ class Parser {
   /** Kind of the current token (`Tok.EOF` past the end). */
   private t: Tok;
   private depth = 0;
+  private readonly texts: SharedTexts;
 
   constructor(
     private readonly source: Source,
     private readonly options: ParseOptions,
   ) {
     this.tokens = tokenize(source.text);
+    this.texts = new SharedTexts(source.text);
     this.types = this.tokens.types;
     this.starts = this.tokens.starts;
     this.count = this.tokens.count;
@@ -210,6 +212,16 @@ class Parser {
   /** Moves past the current token and returns its text. */
   private take(): string {
     return this.image(this.advance());
+  }
+
+  /** Text of token `i`, shared with its other occurrences (for names; see `SharedTexts`). */
+  private name(i: number): string {
+    return this.texts.get(this.starts[i]!, this.tokens.ends[i]!);
+  }
+
+  /** Moves past the current token (a name) and returns its text. */
+  private takeName(): string {
+    return this.name(this.advance());
   }
 
   private checkPipeFeature(): void {
@@ -304,14 +316,14 @@ class Parser {
       case Tok.Id: {
         const next = this.typeAt(this.i + 1);
         if (next === Tok.Colon) {
-          const arg = this.take();
+          const arg = this.takeName();
           this.advance();
           const body = this.exprFunctionNested();
           return this.lambda(start, arg, null, body);
         }
         if (next === Tok.At) {
           const argTok = this.advance();
-          const arg = this.image(argTok);
+          const arg = this.name(argTok);
           this.advance();
           if (this.cur() !== Tok.LCurly) throw this.unexpected([Tok.LCurly]);
           const formals = this.formalSet();
@@ -328,7 +340,7 @@ class Parser {
         let arg: string | null = null;
         if (this.cur() === Tok.At) {
           this.advance();
-          const name = this.image(this.expect(Tok.Id));
+          const name = this.name(this.expect(Tok.Id));
           arg = name;
           this.expect(Tok.Colon);
           this.validateFormals(formals, start, arg);
@@ -423,7 +435,7 @@ class Parser {
         this.advance();
         def = this.expr();
       }
-      formals.push({ name: this.image(tok), default: def, pos: this.starts[tok]!, displ: 0 });
+      formals.push({ name: this.name(tok), default: def, pos: this.starts[tok]!, displ: 0 });
       if (this.cur() === Tok.RCurly) {
         this.advance();
         break;
@@ -648,14 +660,19 @@ class Parser {
 
   private exprApp(): Expr {
     const start = this.offset();
-    let fn = this.exprSelect();
+    const fn = this.exprSelect();
     if (fn.kind === "Call") fn.cursedOrEnd = -1;
-    while (selectStart[this.cur()] === 1) {
+    if (selectStart[this.cur()] !== 1) return fn;
+    const args: Expr[] = [];
+    do {
       const arg = this.exprSelect();
       this.warnIfCursedOr(arg);
-      fn = this.makeCall(start, fn, arg, start, arg.end);
-    }
-    return fn;
+      args.push(arg);
+    } while (selectStart[this.cur()] === 1);
+    const end = args[args.length - 1]!.end;
+    // CppNix's `makeCall`: applying a call appends to its arguments.
+    if (fn.kind === "Call") return this.call(fn.pos, fn.fn, fn.args.concat(args), fn.start, end);
+    return this.call(start, fn, exact(args), start, end);
   }
 
   private warnIfCursedOr(e: Expr): void {
@@ -719,7 +736,7 @@ class Parser {
     const start = this.offset();
     switch (this.cur()) {
       case Tok.Id: {
-        const name = this.take();
+        const name = this.takeName();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
         return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, fromWith: false };
@@ -821,7 +838,7 @@ class Parser {
         // Bison expects `]` or any start of an element here: too many to name.
         if (this.cur() !== Tok.RBracket) throw this.unexpected();
         this.advance();
-        return { kind: "List", elems, start, end: this.prevEnd(), pos: noPos };
+        return { kind: "List", elems: exact(elems), start, end: this.prevEnd(), pos: noPos };
       }
     }
     throw this.unexpected();
@@ -862,9 +879,7 @@ class Parser {
     for (;;) {
       if (this.cur() === Tok.Str) {
         const tok = this.advance();
-        parts.push(
-          this.stringNode(unescapeStr(this.image(tok)), this.starts[tok]!, this.prevEnd()),
-        );
+        parts.push(this.stringNode(unescapeStr(this.name(tok)), this.starts[tok]!, this.prevEnd()));
       } else if (this.cur() === Tok.DollarCurly) {
         interpolated = true;
         parts.push(this.interpolation());
@@ -876,7 +891,14 @@ class Parser {
       const value = parts.length === 0 ? "" : (parts[0] as ExprString).value;
       return { kind: "String", value, start, end, pos: noPos };
     }
-    return { kind: "ConcatStrings", forceString: true, parts, start, end, pos: partsStart };
+    return {
+      kind: "ConcatStrings",
+      forceString: true,
+      parts: exact(parts),
+      start,
+      end,
+      pos: partsStart,
+    };
   }
 
   private stringNode(value: string, start: number, end: number): ExprString {
@@ -1018,7 +1040,14 @@ class Parser {
     if (this.cur() === Tok.PathEnd) this.advance();
     else if (this.cur() !== Tok.EOF) throw this.unexpected([Tok.PathEnd]);
     if (parts.length === 1) return pathNode;
-    return { kind: "ConcatStrings", forceString: false, parts, start, end, pos: start };
+    return {
+      kind: "ConcatStrings",
+      forceString: false,
+      parts: exact(parts),
+      start,
+      end,
+      pos: start,
+    };
   }
 
   // --- attribute sets ------------------------------------------------------------------------
@@ -1077,7 +1106,7 @@ class Parser {
     for (;;) {
       const pos = this.offset();
       if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
-        const name = this.take();
+        const name = this.takeName();
         names.push({ name, pos, end: this.prevEnd() });
       } else if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) {
         const e = this.stringAttr();
@@ -1126,18 +1155,16 @@ class Parser {
   /** `a.b."c".${d}`: at least one name. */
   private attrPath(): AttrName[] {
     const path: AttrName[] = [this.attrName()];
+    if (this.cur() !== Tok.Dot) return path;
     while (this.cur() === Tok.Dot) {
       this.advance();
       path.push(this.attrName());
     }
-    return path;
+    return exact(path);
   }
 
   private attrName(): AttrName {
-    if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
-      const name = this.take();
-      return name;
-    }
+    if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) return this.takeName();
     if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) return this.stringAttr();
     throw this.unexpected([Tok.Id, Tok.OrKw, Tok.DollarCurly, Tok.DQuote]);
   }
@@ -1217,6 +1244,14 @@ class Parser {
       ae.inheritFromExprs = null;
     }
   }
+}
+
+/**
+ * An array of just `items`: one grown by `push` keeps spare room (17 slots after the first push),
+ * which for the AST's many short lists was a tenth of its memory.
+ */
+function exact<T>(items: T[]): T[] {
+  return items.slice();
 }
 
 /** CppNix's `setName`: a function bound to an attribute takes its name (as do curried ones). */
@@ -1331,7 +1366,7 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
   const result: ExprConcatStrings = {
     kind: "ConcatStrings",
     forceString: true,
-    parts: out,
+    parts: exact(out),
     start,
     end,
     pos: start,
