@@ -6,7 +6,7 @@
  * six significant digits). Pinned by test/lang/parse-okay-*.
  */
 
-import { assertNever, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
+import { assertNever, type AttrDef, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
 import { bytesToByteString } from "./source.js";
 
 /** Nix's reserved words: attribute names equal to them are printed quoted. */
@@ -104,13 +104,16 @@ class Out {
   private buf = new Uint8Array(1 << 16);
   private n = 0;
 
+  /** Makes room for `len` more bytes. */
+  private grow(len: number): void {
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + len));
+    bigger.set(this.buf.subarray(0, this.n));
+    this.buf = bigger;
+  }
+
   push(s: string): void {
     const len = s.length;
-    if (this.n + len > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + len));
-      bigger.set(this.buf.subarray(0, this.n));
-      this.buf = bigger;
-    }
+    if (this.n + len > this.buf.length) this.grow(len);
     const b = this.buf;
     let n = this.n;
     for (let i = 0; i < len; i++) b[n++] = s.charCodeAt(i);
@@ -119,7 +122,18 @@ class Out {
 
   /** `printIdentifier(s)`, written directly: a plain identifier needs no intermediate string. */
   pushIdentifier(s: string): void {
-    if (isIdentifierLike(s) && !reservedKeywords.has(s)) this.push(s);
+    // Copy it while checking that it is a plain identifier; the common case.
+    const len = s.length;
+    if (this.n + len > this.buf.length) this.grow(len);
+    const b = this.buf;
+    let n = this.n;
+    let plain = len > 0 && (identChar[s.charCodeAt(0)]! & 1) !== 0;
+    for (let i = 0; plain && i < len; i++) {
+      const c = s.charCodeAt(i);
+      plain = (identChar[c]! & 2) !== 0;
+      b[n++] = c;
+    }
+    if (plain && (len > 7 || !reservedKeywords.has(s))) this.n = n;
     else if (s === "") this.push('""');
     else if (reservedKeywords.has(s)) this.push(`"${s}"`);
     else this.pushLiteralString(s);
@@ -143,11 +157,7 @@ class Out {
   pushLiteralString(s: string): void {
     const len = s.length;
     // At most two bytes per character, and the quotes.
-    if (this.n + 2 * len + 2 > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + 2 * len + 2));
-      bigger.set(this.buf.subarray(0, this.n));
-      this.buf = bigger;
-    }
+    if (this.n + 2 * len + 2 > this.buf.length) this.grow(2 * len + 2);
     const b = this.buf;
     let n = this.n;
     b[n++] = 34;
@@ -342,42 +352,54 @@ function show(e: Expr, out: Out): void {
 }
 
 /**
- * Sorts names bytewise (byte strings compare by char code, so `<` is bytewise: the order CppNix
- * uses). Most sets are small, where an insertion sort beats `Array.prototype.sort` (which cost
- * half of `--parse`'s printing on the benchmark).
+ * Sorts `names` bytewise (byte strings compare by char code, so `<` is bytewise: the order CppNix
+ * uses), moving `defs[i]` along with `names[i]`. Most sets are small, where an insertion sort
+ * beats `Array.prototype.sort` (which cost half of `--parse`'s printing on the benchmark).
  */
-function sortNames(names: string[]): string[] {
+function sortBindings(names: string[], defs: AttrDef[]): void {
   const n = names.length;
-  if (n > 24) return names.sort();
+  if (n > 24) {
+    const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
+    const sortedNames = order.map((i) => names[i]!);
+    const sortedDefs = order.map((i) => defs[i]!);
+    for (let i = 0; i < n; i++) {
+      names[i] = sortedNames[i]!;
+      defs[i] = sortedDefs[i]!;
+    }
+    return;
+  }
   for (let i = 1; i < n; i++) {
     const x = names[i]!;
+    const d = defs[i]!;
     let j = i - 1;
     while (j >= 0 && names[j]! > x) {
       names[j + 1] = names[j]!;
+      defs[j + 1] = defs[j]!;
       j--;
     }
     names[j + 1] = x;
+    defs[j + 1] = d;
   }
-  return names;
 }
 
 function showBindings(e: ExprAttrs, out: Out): void {
-  const attrs = e.attrs;
-  const names = sortNames([...attrs.keys()]);
+  const names = [...e.attrs.keys()];
+  const defs = [...e.attrs.values()];
+  sortBindings(names, defs);
   let inherits: string[] | null = null;
   let inheritsFrom: Map<number, string[]> | null = null;
   let plain = 0;
-  for (const name of names) {
-    const def = attrs.get(name)!;
+  for (let i = 0; i < names.length; i++) {
+    const def = defs[i]!;
     if (def.kind === "plain") plain++;
-    else if (def.kind === "inherited") (inherits ??= []).push(name);
+    else if (def.kind === "inherited") (inherits ??= []).push(names[i]!);
     else if (def.value.kind === "Select") {
       const from = def.value.subject;
       const displ = from.kind === "InheritFrom" ? from.displacement : 0;
       inheritsFrom ??= new Map();
       let list = inheritsFrom.get(displ);
       if (!list) inheritsFrom.set(displ, (list = []));
-      list.push(name);
+      list.push(names[i]!);
     }
   }
   if (inherits) {
@@ -401,10 +423,10 @@ function showBindings(e: ExprAttrs, out: Out): void {
     }
   }
   if (plain > 0) {
-    for (const name of names) {
-      const def = attrs.get(name)!;
+    for (let i = 0; i < names.length; i++) {
+      const def = defs[i]!;
       if (def.kind !== "plain") continue;
-      out.pushIdentifier(name);
+      out.pushIdentifier(names[i]!);
       out.push(" = ");
       show(def.value, out);
       out.push("; ");
