@@ -162,6 +162,8 @@ class Parser {
   private t: Tok;
   private depth = 0;
   private readonly texts: SharedTexts;
+  /** Whether the text has a NUL byte anywhere: strings need checking for one only then. */
+  private readonly hasNul: boolean;
 
   constructor(
     private readonly source: Source,
@@ -169,6 +171,7 @@ class Parser {
   ) {
     this.tokens = tokenize(source.text);
     this.texts = new SharedTexts(source.text);
+    this.hasNul = source.text.includes("\0");
     this.types = this.tokens.types;
     this.starts = this.tokens.starts;
     this.count = this.tokens.count;
@@ -358,10 +361,9 @@ class Parser {
         const first = this.expr();
         this.expect(Tok.Semi);
         const body = this.exprFunctionNested();
-        const node = isAssert
-          ? { kind: "Assert" as const, cond: first, body }
-          : { kind: "With" as const, attrs: first, body };
-        return { ...node, start, end: body.end, pos: start };
+        const end = body.end;
+        if (isAssert) return { kind: "Assert", cond: first, body, start, end, pos: start };
+        return { kind: "With", attrs: first, body, start, end, pos: start };
       }
       case Tok.Let: {
         if (this.typeAt(this.i + 1) === Tok.LCurly) break; // `let { … }`
@@ -902,7 +904,7 @@ class Parser {
   }
 
   private stringNode(value: string, start: number, end: number): ExprString {
-    if (value.includes("\0")) {
+    if (this.hasNul && value.includes("\0")) {
       throw new NixError(
         "EvalError",
         `input string '${value.replaceAll("\0", "\xe2\x90\x80")}' cannot be represented as Nix string because it contains null bytes`,
@@ -924,22 +926,19 @@ class Parser {
   private indString(): Expr {
     const start = this.offset();
     this.advance();
-    type Part = { text: string; indented: boolean; start: number; end: number } | Expr;
-    const parts: Part[] = [];
+    const parts: IndPart[] = [];
+    const text = this.source.text;
     for (;;) {
       if (this.cur() === Tok.IndStr) {
         const tok = this.advance();
-        if (this.image(tok).includes("\0")) this.stringNode(this.image(tok), this.starts[tok]!, 0);
-        parts.push({
-          text: this.image(tok),
-          indented: true,
-          start: this.starts[tok]!,
-          end: this.prevEnd(),
-        });
+        const from = this.starts[tok]!;
+        const to = this.prevEnd();
+        if (this.hasNul) this.stringNode(text.slice(from, to), from, 0);
+        parts.push({ s: text, from, to, indented: true, start: from, end: to });
       } else if (this.cur() === Tok.IndStrEscape) {
         const tok = this.advance();
         const image = this.image(tok);
-        const text =
+        const s =
           image === "'''"
             ? "''"
             : image === "''$" || image === "$"
@@ -947,7 +946,8 @@ class Parser {
               : image === "'"
                 ? "'"
                 : unescapeStr(image.slice(2));
-        parts.push({ text, indented: false, start: this.starts[tok]!, end: this.prevEnd() });
+        const from = this.starts[tok]!;
+        parts.push({ s, from: 0, to: s.length, indented: false, start: from, end: this.prevEnd() });
       } else if (this.cur() === Tok.DollarCurly) {
         parts.push(this.interpolation());
       } else break;
@@ -1279,10 +1279,23 @@ export function unescapeStr(s: string): string {
   return out;
 }
 
-type IndPart = { text: string; indented: boolean; start: number; end: number } | Expr;
+/**
+ * A text part of `''…''`: `s[from, to)`, either raw text of the source (`indented`: subject to
+ * indentation stripping) or an escape's text; `start`, `end` are its place in the source.
+ */
+interface IndText {
+  s: string;
+  from: number;
+  to: number;
+  indented: boolean;
+  start: number;
+  end: number;
+}
 
-function isText(p: IndPart): p is { text: string; indented: boolean; start: number; end: number } {
-  return "text" in p;
+type IndPart = IndText | Expr;
+
+function isText(p: IndPart): p is IndText {
+  return "indented" in p;
 }
 
 /**
@@ -1305,8 +1318,8 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
       }
       continue;
     }
-    const s = p.text;
-    for (let j = 0; j < s.length; j++) {
+    const s = p.s;
+    for (let j = p.from; j < p.to; j++) {
       const c = s.charCodeAt(j);
       if (atStartOfLine) {
         if (c === 32) curIndent++;
@@ -1334,14 +1347,14 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
     } else {
       // Copy the text, leaving out up to `minIndent` spaces at the start of each line.
       let s2 = "";
-      const s = p.text;
-      let keepFrom = 0;
-      for (let j = 0; j < s.length; j++) {
+      const s = p.s;
+      let keepFrom = p.from;
+      for (let j = p.from; j < p.to; j++) {
         const c = s.charCodeAt(j);
         if (atStartOfLine) {
           if (c === 32) {
             if (curDropped++ < minIndent) {
-              s2 += s.slice(keepFrom, j);
+              if (keepFrom < j) s2 += s.slice(keepFrom, j);
               keepFrom = j + 1;
             }
           } else {
@@ -1350,11 +1363,11 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
           }
         } else if (c === 10) atStartOfLine = true;
       }
-      s2 += s.slice(keepFrom);
+      s2 += s.slice(keepFrom, p.to);
       if (n === 1) {
         // Remove the last line if it is empty and consists only of spaces.
         const nl = s2.lastIndexOf("\n");
-        if (nl !== -1 && /^ *$/.test(s2.slice(nl + 1))) s2 = s2.slice(0, nl + 1);
+        if (nl !== -1 && onlySpacesFrom(s2, nl + 1)) s2 = s2.slice(0, nl + 1);
       }
       if (s2 !== "")
         out.push({ kind: "String", value: s2, start: p.start, end: p.end, pos: noPos });
@@ -1372,4 +1385,9 @@ function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
     pos: start,
   };
   return result;
+}
+
+function onlySpacesFrom(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) !== 32) return false;
+  return true;
 }
