@@ -23,7 +23,6 @@ import type {
   Expr,
   ExprAttrs,
   ExprCall,
-  ExprConcatStrings,
   ExprLambda,
   ExprString,
   Formal,
@@ -876,23 +875,33 @@ class Parser {
     const start = this.offset();
     this.advance();
     const partsStart = this.offset();
+    let firstTok = -1;
+    let value = "";
+    if (this.cur() === Tok.Str) {
+      firstTok = this.advance();
+      value = unescapeStr(this.name(firstTok));
+      this.checkNul(value, this.starts[firstTok]!);
+    }
+    if (this.cur() !== Tok.DollarCurly) {
+      // Without interpolation (the common case): one string, and no node for its part.
+      this.expect(Tok.DQuote);
+      return { kind: "String", value, start, end: this.prevEnd(), pos: noPos };
+    }
     const parts: Expr[] = [];
-    let interpolated = false;
+    if (firstTok !== -1) {
+      const end = this.tokens.ends[firstTok]!;
+      parts.push({ kind: "String", value, start: this.starts[firstTok]!, end, pos: noPos });
+    }
     for (;;) {
       if (this.cur() === Tok.Str) {
         const tok = this.advance();
         parts.push(this.stringNode(unescapeStr(this.name(tok)), this.starts[tok]!, this.prevEnd()));
       } else if (this.cur() === Tok.DollarCurly) {
-        interpolated = true;
         parts.push(this.interpolation());
       } else break;
     }
     this.expect(Tok.DQuote);
     const end = this.prevEnd();
-    if (!interpolated) {
-      const value = parts.length === 0 ? "" : (parts[0] as ExprString).value;
-      return { kind: "String", value, start, end, pos: noPos };
-    }
     return {
       kind: "ConcatStrings",
       forceString: true,
@@ -904,6 +913,12 @@ class Parser {
   }
 
   private stringNode(value: string, start: number, end: number): ExprString {
+    this.checkNul(value, start);
+    return { kind: "String", value, start, end, pos: noPos };
+  }
+
+  /** CppNix's check of a string part: it must not hold a NUL byte. */
+  private checkNul(value: string, start: number): void {
     if (this.hasNul && value.includes("\0")) {
       throw new NixError(
         "EvalError",
@@ -911,7 +926,6 @@ class Parser {
         this.source.pos(start),
       );
     }
-    return { kind: "String", value, start, end, pos: noPos };
   }
 
   /** `${ expr }` */
@@ -926,35 +940,119 @@ class Parser {
   private indString(): Expr {
     const start = this.offset();
     this.advance();
-    const parts: IndPart[] = [];
-    const text = this.source.text;
+    // Text and escape tokens by their index; interpolations as expressions.
+    const parts: (number | Expr)[] = [];
     for (;;) {
       if (this.cur() === Tok.IndStr) {
         const tok = this.advance();
-        const from = this.starts[tok]!;
-        const to = this.prevEnd();
-        if (this.hasNul) this.stringNode(text.slice(from, to), from, 0);
-        parts.push({ s: text, from, to, indented: true, start: from, end: to });
+        if (this.hasNul) this.checkNul(this.image(tok), this.starts[tok]!);
+        parts.push(tok);
       } else if (this.cur() === Tok.IndStrEscape) {
-        const tok = this.advance();
-        const image = this.image(tok);
-        const s =
-          image === "'''"
-            ? "''"
-            : image === "''$" || image === "$"
-              ? "$"
-              : image === "'"
-                ? "'"
-                : unescapeStr(image.slice(2));
-        const from = this.starts[tok]!;
-        parts.push({ s, from: 0, to: s.length, indented: false, start: from, end: this.prevEnd() });
+        parts.push(this.advance());
       } else if (this.cur() === Tok.DollarCurly) {
         parts.push(this.interpolation());
       } else break;
     }
     this.expect(Tok.IndStringClose, Tok.IndStr, Tok.DollarCurly);
     const end = this.prevEnd();
-    return stripIndentation(start, end, parts);
+    return this.stripIndentation(start, end, parts);
+  }
+
+  /** The text an escape token of `''…''` stands for. */
+  private indEscape(tok: number): string {
+    const image = this.image(tok);
+    if (image === "'''") return "''";
+    if (image === "''$" || image === "$") return "$";
+    if (image === "'") return "'";
+    return unescapeStr(image.slice(2));
+  }
+
+  /**
+   * CppNix's `stripIndentation`: remove the smallest indentation of the lines that have text
+   * (escapes and interpolations count as text; whitespace-only lines do not), and drop a last
+   * line of only spaces. Only raw text (`IndStr` tokens) is stripped; escapes are kept as they
+   * are.
+   */
+  private stripIndentation(start: number, end: number, parts: (number | Expr)[]): Expr {
+    const emptyString = (): ExprString => ({ kind: "String", value: "", start, end, pos: noPos });
+    if (parts.length === 0) return emptyString();
+    const text = this.source.text;
+
+    let atStartOfLine = true;
+    let minIndent = 1000000;
+    let curIndent = 0;
+    for (const p of parts) {
+      if (typeof p !== "number" || this.types[p] !== Tok.IndStr) {
+        if (atStartOfLine) {
+          atStartOfLine = false;
+          if (curIndent < minIndent) minIndent = curIndent;
+        }
+        continue;
+      }
+      for (let j = this.starts[p]!, to = this.tokens.ends[p]!; j < to; j++) {
+        const c = text.charCodeAt(j);
+        if (atStartOfLine) {
+          if (c === 32) curIndent++;
+          else if (c === 10) curIndent = 0;
+          else {
+            atStartOfLine = false;
+            if (curIndent < minIndent) minIndent = curIndent;
+          }
+        } else if (c === 10) {
+          atStartOfLine = true;
+          curIndent = 0;
+        }
+      }
+    }
+
+    const out: Expr[] = [];
+    atStartOfLine = true;
+    let curDropped = 0;
+    let n = parts.length;
+    for (const p of parts) {
+      if (typeof p !== "number") {
+        atStartOfLine = false;
+        curDropped = 0;
+        out.push(p);
+      } else {
+        // Copy the text `s[from, to)`, leaving out up to `minIndent` spaces at the start of
+        // each line.
+        const raw = this.types[p] === Tok.IndStr;
+        const s = raw ? text : this.indEscape(p);
+        const from = raw ? this.starts[p]! : 0;
+        const to = raw ? this.tokens.ends[p]! : s.length;
+        let s2 = "";
+        let keepFrom = from;
+        for (let j = from; j < to; j++) {
+          const c = s.charCodeAt(j);
+          if (atStartOfLine) {
+            if (c === 32) {
+              if (curDropped++ < minIndent) {
+                if (keepFrom < j) s2 += s.slice(keepFrom, j);
+                keepFrom = j + 1;
+              }
+            } else {
+              curDropped = 0;
+              if (c !== 10) atStartOfLine = false;
+            }
+          } else if (c === 10) atStartOfLine = true;
+        }
+        s2 += s.slice(keepFrom, to);
+        if (n === 1) {
+          // Remove the last line if it is empty and consists only of spaces.
+          const nl = s2.lastIndexOf("\n");
+          if (nl !== -1 && onlySpacesFrom(s2, nl + 1)) s2 = s2.slice(0, nl + 1);
+        }
+        if (s2 !== "") {
+          const partEnd = this.tokens.ends[p]!;
+          out.push({ kind: "String", value: s2, start: this.starts[p]!, end: partEnd, pos: noPos });
+        }
+      }
+      n--;
+    }
+    if (out.length === 0) return emptyString();
+    if (out.length === 1 && out[0]!.kind === "String") return out[0]!;
+    return { kind: "ConcatStrings", forceString: true, parts: exact(out), start, end, pos: start };
   }
 
   // --- paths ---------------------------------------------------------------------------------
@@ -1075,7 +1173,15 @@ class Parser {
     const attrs = this.newAttrs(start, start, noPos);
     for (;;) {
       const t = this.cur();
-      if (t === Tok.Inherit) {
+      if ((t === Tok.Id || t === Tok.OrKw) && this.typeAt(this.i + 1) === Tok.Assign) {
+        // `name = value;`, the common case: no attribute path to build.
+        const pos = this.offset();
+        const name = this.takeName();
+        this.advance();
+        const value = this.expr();
+        this.expect(Tok.Semi);
+        this.addAttrDef(attrs, null, name, { kind: "plain", value, pos, displ: 0 });
+      } else if (t === Tok.Inherit) {
         this.inherit(attrs);
       } else if (t === Tok.Id || t === Tok.OrKw || t === Tok.DQuote || t === Tok.DollarCurly) {
         const pathStart = this.offset();
@@ -1214,7 +1320,8 @@ class Parser {
     }
   }
 
-  private addAttrDef(attrs: ExprAttrs, path: AttrName[], name: string, def: AttrDef): void {
+  /** Adds `name` to `attrs`; `path` is its attribute path, for messages (null: just `name`). */
+  private addAttrDef(attrs: ExprAttrs, path: AttrName[] | null, name: string, def: AttrDef): void {
     const existing = attrs.attrs.get(name);
     if (!existing) {
       attrs.attrs.set(name, def);
@@ -1224,7 +1331,7 @@ class Parser {
     const ae = def.value;
     const jAttrs = existing.value;
     if (ae.kind !== "Attrs" || jAttrs.kind !== "Attrs") {
-      this.dupAttr(showAttrPath(path), def.pos, existing.pos);
+      this.dupAttr(showAttrPath(path ?? [name]), def.pos, existing.pos);
     }
     // Merge `x = { … }; x = { … };` (and `x.y = …; x = { … };`), as CppNix does.
     if (ae.inheritFromExprs && !jAttrs.inheritFromExprs) jAttrs.inheritFromExprs = [];
@@ -1234,7 +1341,7 @@ class Parser {
         const from = childDef.value.subject;
         if (from.kind === "InheritFrom") from.displacement += shift;
       }
-      this.addAttrDef(jAttrs, [...path, childName], childName, childDef);
+      this.addAttrDef(jAttrs, [...(path ?? [name]), childName], childName, childDef);
     }
     ae.attrs.clear();
     jAttrs.dynamicAttrs.push(...ae.dynamicAttrs);
@@ -1277,114 +1384,6 @@ export function unescapeStr(s: string): string {
     } else out += c;
   }
   return out;
-}
-
-/**
- * A text part of `''…''`: `s[from, to)`, either raw text of the source (`indented`: subject to
- * indentation stripping) or an escape's text; `start`, `end` are its place in the source.
- */
-interface IndText {
-  s: string;
-  from: number;
-  to: number;
-  indented: boolean;
-  start: number;
-  end: number;
-}
-
-type IndPart = IndText | Expr;
-
-function isText(p: IndPart): p is IndText {
-  return "indented" in p;
-}
-
-/**
- * CppNix's `stripIndentation`: remove the smallest indentation of the lines that have text
- * (escapes and interpolations count as text; whitespace-only lines do not), and drop a last line
- * of only spaces. Only raw text is stripped; escapes are kept as they are.
- */
-function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
-  const emptyString = (): ExprString => ({ kind: "String", value: "", start, end, pos: noPos });
-  if (parts.length === 0) return emptyString();
-
-  let atStartOfLine = true;
-  let minIndent = 1000000;
-  let curIndent = 0;
-  for (const p of parts) {
-    if (!isText(p) || !p.indented) {
-      if (atStartOfLine) {
-        atStartOfLine = false;
-        if (curIndent < minIndent) minIndent = curIndent;
-      }
-      continue;
-    }
-    const s = p.s;
-    for (let j = p.from; j < p.to; j++) {
-      const c = s.charCodeAt(j);
-      if (atStartOfLine) {
-        if (c === 32) curIndent++;
-        else if (c === 10) curIndent = 0;
-        else {
-          atStartOfLine = false;
-          if (curIndent < minIndent) minIndent = curIndent;
-        }
-      } else if (c === 10) {
-        atStartOfLine = true;
-        curIndent = 0;
-      }
-    }
-  }
-
-  const out: Expr[] = [];
-  atStartOfLine = true;
-  let curDropped = 0;
-  let n = parts.length;
-  for (const p of parts) {
-    if (!isText(p)) {
-      atStartOfLine = false;
-      curDropped = 0;
-      out.push(p);
-    } else {
-      // Copy the text, leaving out up to `minIndent` spaces at the start of each line.
-      let s2 = "";
-      const s = p.s;
-      let keepFrom = p.from;
-      for (let j = p.from; j < p.to; j++) {
-        const c = s.charCodeAt(j);
-        if (atStartOfLine) {
-          if (c === 32) {
-            if (curDropped++ < minIndent) {
-              if (keepFrom < j) s2 += s.slice(keepFrom, j);
-              keepFrom = j + 1;
-            }
-          } else {
-            curDropped = 0;
-            if (c !== 10) atStartOfLine = false;
-          }
-        } else if (c === 10) atStartOfLine = true;
-      }
-      s2 += s.slice(keepFrom, p.to);
-      if (n === 1) {
-        // Remove the last line if it is empty and consists only of spaces.
-        const nl = s2.lastIndexOf("\n");
-        if (nl !== -1 && onlySpacesFrom(s2, nl + 1)) s2 = s2.slice(0, nl + 1);
-      }
-      if (s2 !== "")
-        out.push({ kind: "String", value: s2, start: p.start, end: p.end, pos: noPos });
-    }
-    n--;
-  }
-  if (out.length === 0) return emptyString();
-  if (out.length === 1 && out[0]!.kind === "String") return out[0]!;
-  const result: ExprConcatStrings = {
-    kind: "ConcatStrings",
-    forceString: true,
-    parts: exact(out),
-    start,
-    end,
-    pos: start,
-  };
-  return result;
 }
 
 function onlySpacesFrom(s: string, from: number): boolean {
