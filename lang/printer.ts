@@ -96,6 +96,15 @@ export function showAttrPath(path: readonly AttrName[]): string {
     .join(".");
 }
 
+/** The character after the backslash that escapes a byte in a string literal (0: none). */
+const escapes = new Uint8Array(256);
+escapes[34] = 34; // "
+escapes[92] = 92; // \
+escapes[10] = 110; // n
+escapes[13] = 114; // r
+escapes[9] = 116; // t
+escapes[36] = 36; // $, before {
+
 /**
  * Output as bytes in a growing buffer: printing a 10 MB AST builds no intermediate strings
  * (joining an array of pieces, or concatenating ropes, cost 20-35% of `--parse` in GC).
@@ -163,22 +172,12 @@ class Out {
     b[n++] = 34;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
-      if (c === 34 || c === 92) {
+      const e = escapes[c];
+      if (!e || (c === 36 && s.charCodeAt(i + 1) !== 123)) b[n++] = c;
+      else {
         b[n++] = 92;
-        b[n++] = c;
-      } else if (c === 10) {
-        b[n++] = 92;
-        b[n++] = 110; // n
-      } else if (c === 13) {
-        b[n++] = 92;
-        b[n++] = 114; // r
-      } else if (c === 9) {
-        b[n++] = 92;
-        b[n++] = 116; // t
-      } else if (c === 36 && s.charCodeAt(i + 1) === 123) {
-        b[n++] = 92;
-        b[n++] = 36;
-      } else b[n++] = c;
+        b[n++] = e;
+      }
     }
     b[n++] = 34;
     this.n = n;
