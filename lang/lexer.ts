@@ -256,6 +256,7 @@ const enum C {
   Scheme = 16, // [a-zA-Z0-9+\-.]
   UriChar = 32, // [a-zA-Z0-9%/?:@&=+$,\-_.!~*']
   Space = 64, // [ \t\r\n]
+  Special = 128, // ["\\$']: may end a run of string text
 }
 
 const cls = new Uint8Array(256);
@@ -271,6 +272,7 @@ for (let c = 0; c < 256; c++) {
   if (alpha || digit || "+-.".includes(ch)) f |= C.Scheme;
   if (alpha || digit || "%/?:@&=+$,-_.!~*'".includes(ch)) f |= C.UriChar;
   if (" \t\r\n".includes(ch)) f |= C.Space;
+  if ("\"\\$'".includes(ch)) f |= C.Special;
   cls[c] = f;
 }
 
@@ -404,6 +406,7 @@ export function tokenize(text: string): Tokens {
       }
       let i = p;
       for (;;) {
+        while (i < len && !(cls[text.charCodeAt(i)]! & C.Special)) i++;
         const d = at(i);
         if (d === -1 || d === 34) break;
         if (d === 92 /* \ */) {
@@ -420,7 +423,7 @@ export function tokenize(text: string): Tokens {
             if (i + 2 < len) i += 3;
             else break;
           } else i += 2;
-        } else i++;
+        } else i++; // `'`
       }
       if (i > p) emit(Tok.Str, p, i);
       else {
@@ -449,6 +452,7 @@ export function tokenize(text: string): Tokens {
       }
       let i = p;
       for (;;) {
+        while (i < len && !(cls[text.charCodeAt(i)]! & C.Special)) i++;
         const d = at(i);
         if (d === -1) break;
         if (d === 36) {
@@ -459,7 +463,7 @@ export function tokenize(text: string): Tokens {
           const e = at(i + 1);
           if (e === 39 || e === 36 || e === -1) break;
           i += 2;
-        } else i++;
+        } else i++; // `"` or `\`
       }
       if (i > p) emit(Tok.IndStr, p, i);
       else {
@@ -509,7 +513,7 @@ export function tokenize(text: string): Tokens {
     }
     if (f & C.Space) {
       p++;
-      while (is(p, C.Space)) p++;
+      while (p < len && cls[text.charCodeAt(p)]! & C.Space) p++;
       continue;
     }
     if (c === 35 /* # */) {
