@@ -110,8 +110,12 @@ escapes[36] = 36; // $, before {
  * (joining an array of pieces, or concatenating ropes, cost 20-35% of `--parse` in GC).
  */
 class Out {
-  private buf = new Uint8Array(1 << 16);
+  private buf: Uint8Array;
   private n = 0;
+
+  constructor(sizeHint: number) {
+    this.buf = new Uint8Array(Math.max(sizeHint, 1 << 16));
+  }
 
   /** Makes room for `len` more bytes. */
   private grow(len: number): void {
@@ -193,9 +197,12 @@ export function showExpr(e: Expr): string {
   return bytesToByteString(showExprBytes(e));
 }
 
-/** The same as bytes, followed by `suffix` (for writing straight to an output). */
-export function showExprBytes(e: Expr, suffix = ""): Uint8Array {
-  const out = new Out();
+/**
+ * The same as bytes, followed by `suffix` (for writing straight to an output). `sizeHint`: the
+ * expected size (the source's: an AST prints about as long as its source), to allocate once.
+ */
+export function showExprBytes(e: Expr, suffix = "", sizeHint = 0): Uint8Array {
+  const out = new Out(sizeHint);
   show(e, out);
   out.push(suffix);
   return out.bytes();
