@@ -177,7 +177,7 @@ class Out {
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
       const e = escapes[c];
-      if (!e || (c === 36 && s.charCodeAt(i + 1) !== 123)) b[n++] = c;
+      if (!e || (c === 36 && (i + 1 === len || s.charCodeAt(i + 1) !== 123))) b[n++] = c;
       else {
         b[n++] = 92;
         b[n++] = e;
@@ -415,14 +415,39 @@ function showBindings(e: ExprAttrs, out: Out): void {
   const names = [...e.attrs.keys()];
   const defs = [...e.attrs.values()];
   sortBindings(names, defs);
+  let plain = 0;
+  for (let i = 0; i < defs.length; i++) if (defs[i]!.kind === "plain") plain++;
+  if (plain < defs.length) showInherits(e, names, defs, out);
+  if (plain > 0) {
+    for (let i = 0; i < names.length; i++) {
+      const def = defs[i]!;
+      if (def.kind !== "plain") continue;
+      out.pushIdentifier(names[i]!);
+      out.push(" = ");
+      show(def.value, out);
+      out.push("; ");
+    }
+  }
+  for (const d of e.dynamicAttrs) {
+    out.push('"${');
+    show(d.name, out);
+    out.push('}" = ');
+    show(d.value, out);
+    out.push("; ");
+  }
+}
+
+/**
+ * The `inherit` bindings of a set (sorted `names`, `defs`): plain ones first, then
+ * `inherit (e) …` groups in source order. Apart from `showBindings`, which stays small.
+ */
+function showInherits(e: ExprAttrs, names: string[], defs: AttrDef[], out: Out): void {
   let inherits: string[] | null = null;
   let inheritsFrom: Map<number, string[]> | null = null;
-  let plain = 0;
   for (let i = 0; i < names.length; i++) {
     const def = defs[i]!;
-    if (def.kind === "plain") plain++;
-    else if (def.kind === "inherited") (inherits ??= []).push(names[i]!);
-    else if (def.value.kind === "Select") {
+    if (def.kind === "inherited") (inherits ??= []).push(names[i]!);
+    else if (def.kind === "inheritedFrom" && def.value.kind === "Select") {
       const from = def.value.subject;
       const displ = from.kind === "InheritFrom" ? from.displacement : 0;
       inheritsFrom ??= new Map();
@@ -450,22 +475,5 @@ function showBindings(e: ExprAttrs, out: Out): void {
       }
       out.push("; ");
     }
-  }
-  if (plain > 0) {
-    for (let i = 0; i < names.length; i++) {
-      const def = defs[i]!;
-      if (def.kind !== "plain") continue;
-      out.pushIdentifier(names[i]!);
-      out.push(" = ");
-      show(def.value, out);
-      out.push("; ");
-    }
-  }
-  for (const d of e.dynamicAttrs) {
-    out.push('"${');
-    show(d.name, out);
-    out.push('}" = ');
-    show(d.value, out);
-    out.push("; ");
   }
 }
