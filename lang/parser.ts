@@ -1,6 +1,6 @@
 /**
- * The Nix parser: CppNix's `parser.y` grammar, as a recursive-descent parser over the chevrotain
- * token stream, with precedence climbing for operators.
+ * The Nix parser: CppNix's `parser.y` grammar, as a recursive-descent parser over the token
+ * stream of lexer.ts, with precedence climbing for operators.
  *
  * Why hand-written rules over chevrotain's parser DSL: bison's messages name the expected tokens
  * of the LALR state where the error is detected (`unexpected ';', expecting '.' or '='`), which
