@@ -382,8 +382,8 @@ function instantiate(args: string[], io: HostIO, out: Output, show?: ShowOptions
   };
   if (parseOnly) {
     for (const input of inputs) {
-      const { expr } = parseInput(input(), io, out, features);
-      out.stdout.push(showExprBytes(expr, "\n"));
+      const { expr, source } = parseInput(input(), io, out, features);
+      out.stdout.push(showExprBytes(expr, "\n", source.text.length + 1));
     }
     return 0;
   }

@@ -222,18 +222,30 @@ export const tokenOrder: readonly number[] = (() => {
   return order;
 })();
 
-const keywords = new Map<string, Tok>([
+/** Keywords by their first character, so that recognising one allocates no string. */
+const keywordsByFirst: [string, Tok][][] = Array.from({ length: 256 }, () => []);
+for (const [word, tok] of [
   ["if", Tok.If],
+  ["in", Tok.In],
+  ["inherit", Tok.Inherit],
   ["then", Tok.Then],
   ["else", Tok.Else],
   ["assert", Tok.Assert],
   ["with", Tok.With],
   ["let", Tok.Let],
-  ["in", Tok.In],
   ["rec", Tok.Rec],
-  ["inherit", Tok.Inherit],
   ["or", Tok.OrKw],
-]);
+] as [string, Tok][]) {
+  keywordsByFirst[word.charCodeAt(0)]!.push([word, tok]);
+}
+
+/** The kind of the identifier-like word `text[p, end)`: a keyword's, or `Tok.Id`. */
+function wordKind(text: string, p: number, end: number): Tok {
+  for (const [word, tok] of keywordsByFirst[text.charCodeAt(p)]!) {
+    if (word.length === end - p && text.startsWith(word, p)) return tok;
+  }
+  return Tok.Id;
+}
 
 // Character classes, as bit flags over byte values.
 const enum C {
@@ -244,6 +256,7 @@ const enum C {
   Scheme = 16, // [a-zA-Z0-9+\-.]
   UriChar = 32, // [a-zA-Z0-9%/?:@&=+$,\-_.!~*']
   Space = 64, // [ \t\r\n]
+  Special = 128, // ["\\$']: may end a run of string text
 }
 
 const cls = new Uint8Array(256);
@@ -259,6 +272,7 @@ for (let c = 0; c < 256; c++) {
   if (alpha || digit || "+-.".includes(ch)) f |= C.Scheme;
   if (alpha || digit || "%/?:@&=+$,-_.!~*'".includes(ch)) f |= C.UriChar;
   if (" \t\r\n".includes(ch)) f |= C.Space;
+  if ("\"\\$'".includes(ch)) f |= C.Special;
   cls[c] = f;
 }
 
@@ -392,6 +406,7 @@ export function tokenize(text: string): Tokens {
       }
       let i = p;
       for (;;) {
+        while (i < len && !(cls[text.charCodeAt(i)]! & C.Special)) i++;
         const d = at(i);
         if (d === -1 || d === 34) break;
         if (d === 92 /* \ */) {
@@ -408,7 +423,7 @@ export function tokenize(text: string): Tokens {
             if (i + 2 < len) i += 3;
             else break;
           } else i += 2;
-        } else i++;
+        } else i++; // `'`
       }
       if (i > p) emit(Tok.Str, p, i);
       else {
@@ -437,6 +452,7 @@ export function tokenize(text: string): Tokens {
       }
       let i = p;
       for (;;) {
+        while (i < len && !(cls[text.charCodeAt(i)]! & C.Special)) i++;
         const d = at(i);
         if (d === -1) break;
         if (d === 36) {
@@ -447,7 +463,7 @@ export function tokenize(text: string): Tokens {
           const e = at(i + 1);
           if (e === 39 || e === 36 || e === -1) break;
           i += 2;
-        } else i++;
+        } else i++; // `"` or `\`
       }
       if (i > p) emit(Tok.IndStr, p, i);
       else {
@@ -480,8 +496,7 @@ export function tokenize(text: string): Tokens {
       while (j < len && cls[text.charCodeAt(j)]! & C.IdChar) j++;
       const d = j < len ? text.charCodeAt(j) : -1;
       if (d !== 46 && d !== 43 && d !== 47 && d !== 58) {
-        const kw = j - p <= 7 ? keywords.get(text.slice(p, j)) : undefined;
-        emit(kw ?? Tok.Id, p, j);
+        emit(wordKind(text, p, j), p, j);
         p = j;
         continue;
       }
@@ -498,7 +513,7 @@ export function tokenize(text: string): Tokens {
     }
     if (f & C.Space) {
       p++;
-      while (is(p, C.Space)) p++;
+      while (p < len && cls[text.charCodeAt(p)]! & C.Space) p++;
       continue;
     }
     if (c === 35 /* # */) {
@@ -576,8 +591,7 @@ export function tokenize(text: string): Tokens {
       }
       let j = p + 1;
       while (is(j, C.IdChar)) j++;
-      const kw = j - p <= 7 ? keywords.get(text.slice(p, j)) : undefined;
-      emit(kw ?? Tok.Id, p, j);
+      emit(wordKind(text, p, j), p, j);
       p = j;
       continue;
     }
@@ -724,4 +738,54 @@ export function tokenize(text: string): Tokens {
   // At the end of the input, flex's INPATH rule still returns PATH_END.
   if (mode === Mode.InPath) emit(Tok.PathEnd, len, len);
   return { count: n, types, starts, ends, docComments };
+}
+
+/**
+ * The texts of tokens as shared strings: each distinct text is one string, however often it
+ * occurs (names repeat throughout a file: one copy each keeps the AST small, and a string's hash,
+ * which maps compute once per string, is computed once). A hash table over ranges of the source,
+ * so that looking up a text that was seen before allocates nothing.
+ */
+export class SharedTexts {
+  private strings: string[] = [];
+  private hashes: number[] = [];
+  /** Open addressing: index + 1 into `strings`, 0 for an empty slot. */
+  private slots = new Int32Array(1 << 12);
+
+  constructor(private readonly text: string) {}
+
+  /** The text of `[start, end)`. */
+  get(start: number, end: number): string {
+    const text = this.text;
+    let h = end - start;
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    const mask = this.slots.length - 1;
+    let k = h & mask;
+    for (;;) {
+      const id = this.slots[k]!;
+      if (id === 0) break;
+      const s = this.strings[id - 1]!;
+      if (this.hashes[id - 1] === h && s.length === end - start && text.startsWith(s, start)) {
+        return s;
+      }
+      k = (k + 1) & mask;
+    }
+    const s = text.slice(start, end);
+    this.strings.push(s);
+    this.hashes.push(h);
+    this.slots[k] = this.strings.length;
+    if (this.strings.length * 2 > this.slots.length) this.grow();
+    return s;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.hashes.length; id++) {
+      let k = this.hashes[id]! & mask;
+      while (slots[k] !== 0) k = (k + 1) & mask;
+      slots[k] = id + 1;
+    }
+    this.slots = slots;
+  }
 }

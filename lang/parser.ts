@@ -1,6 +1,6 @@
 /**
- * The Nix parser: CppNix's `parser.y` grammar, as a recursive-descent parser over the chevrotain
- * token stream, with precedence climbing for operators.
+ * The Nix parser: CppNix's `parser.y` grammar, as a recursive-descent parser over the token
+ * stream of lexer.ts, with precedence climbing for operators.
  *
  * Why hand-written rules over chevrotain's parser DSL: bison's messages name the expected tokens
  * of the LALR state where the error is detected (`unexpected ';', expecting '.' or '='`), which
@@ -23,14 +23,13 @@ import type {
   Expr,
   ExprAttrs,
   ExprCall,
-  ExprConcatStrings,
   ExprLambda,
   ExprString,
   Formal,
   Formals,
 } from "./ast.js";
 import { missingFeature, NixError } from "./errors.js";
-import { Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
+import { SharedTexts, Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
 import { canonPath } from "./path.js";
 import { showAttrPath } from "./printer.js";
 import { showPos as showOriginPos, Source } from "./source.js";
@@ -161,12 +160,17 @@ class Parser {
   /** Kind of the current token (`Tok.EOF` past the end). */
   private t: Tok;
   private depth = 0;
+  private readonly texts: SharedTexts;
+  /** Whether the text has a NUL byte anywhere: strings need checking for one only then. */
+  private readonly hasNul: boolean;
 
   constructor(
     private readonly source: Source,
     private readonly options: ParseOptions,
   ) {
     this.tokens = tokenize(source.text);
+    this.texts = new SharedTexts(source.text);
+    this.hasNul = source.text.includes("\0");
     this.types = this.tokens.types;
     this.starts = this.tokens.starts;
     this.count = this.tokens.count;
@@ -210,6 +214,16 @@ class Parser {
   /** Moves past the current token and returns its text. */
   private take(): string {
     return this.image(this.advance());
+  }
+
+  /** Text of token `i`, shared with its other occurrences (for names; see `SharedTexts`). */
+  private name(i: number): string {
+    return this.texts.get(this.starts[i]!, this.tokens.ends[i]!);
+  }
+
+  /** Moves past the current token (a name) and returns its text. */
+  private takeName(): string {
+    return this.name(this.advance());
   }
 
   private checkPipeFeature(): void {
@@ -304,14 +318,14 @@ class Parser {
       case Tok.Id: {
         const next = this.typeAt(this.i + 1);
         if (next === Tok.Colon) {
-          const arg = this.take();
+          const arg = this.takeName();
           this.advance();
           const body = this.exprFunctionNested();
           return this.lambda(start, arg, null, body);
         }
         if (next === Tok.At) {
           const argTok = this.advance();
-          const arg = this.image(argTok);
+          const arg = this.name(argTok);
           this.advance();
           if (this.cur() !== Tok.LCurly) throw this.unexpected([Tok.LCurly]);
           const formals = this.formalSet();
@@ -328,7 +342,7 @@ class Parser {
         let arg: string | null = null;
         if (this.cur() === Tok.At) {
           this.advance();
-          const name = this.image(this.expect(Tok.Id));
+          const name = this.name(this.expect(Tok.Id));
           arg = name;
           this.expect(Tok.Colon);
           this.validateFormals(formals, start, arg);
@@ -346,10 +360,9 @@ class Parser {
         const first = this.expr();
         this.expect(Tok.Semi);
         const body = this.exprFunctionNested();
-        const node = isAssert
-          ? { kind: "Assert" as const, cond: first, body }
-          : { kind: "With" as const, attrs: first, body };
-        return { ...node, start, end: body.end, pos: start };
+        const end = body.end;
+        if (isAssert) return { kind: "Assert", cond: first, body, start, end, pos: start };
+        return { kind: "With", attrs: first, body, start, end, pos: start };
       }
       case Tok.Let: {
         if (this.typeAt(this.i + 1) === Tok.LCurly) break; // `let { … }`
@@ -423,7 +436,7 @@ class Parser {
         this.advance();
         def = this.expr();
       }
-      formals.push({ name: this.image(tok), default: def, pos: this.starts[tok]!, displ: 0 });
+      formals.push({ name: this.name(tok), default: def, pos: this.starts[tok]!, displ: 0 });
       if (this.cur() === Tok.RCurly) {
         this.advance();
         break;
@@ -648,14 +661,19 @@ class Parser {
 
   private exprApp(): Expr {
     const start = this.offset();
-    let fn = this.exprSelect();
+    const fn = this.exprSelect();
     if (fn.kind === "Call") fn.cursedOrEnd = -1;
-    while (selectStart[this.cur()] === 1) {
+    if (selectStart[this.cur()] !== 1) return fn;
+    const args: Expr[] = [];
+    do {
       const arg = this.exprSelect();
       this.warnIfCursedOr(arg);
-      fn = this.makeCall(start, fn, arg, start, arg.end);
-    }
-    return fn;
+      args.push(arg);
+    } while (selectStart[this.cur()] === 1);
+    const end = args[args.length - 1]!.end;
+    // CppNix's `makeCall`: applying a call appends to its arguments.
+    if (fn.kind === "Call") return this.call(fn.pos, fn.fn, fn.args.concat(args), fn.start, end);
+    return this.call(start, fn, exact(args), start, end);
   }
 
   private warnIfCursedOr(e: Expr): void {
@@ -719,7 +737,7 @@ class Parser {
     const start = this.offset();
     switch (this.cur()) {
       case Tok.Id: {
-        const name = this.take();
+        const name = this.takeName();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
         return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, fromWith: false };
@@ -821,7 +839,7 @@ class Parser {
         // Bison expects `]` or any start of an element here: too many to name.
         if (this.cur() !== Tok.RBracket) throw this.unexpected();
         this.advance();
-        return { kind: "List", elems, start, end: this.prevEnd(), pos: noPos };
+        return { kind: "List", elems: exact(elems), start, end: this.prevEnd(), pos: noPos };
       }
     }
     throw this.unexpected();
@@ -857,37 +875,57 @@ class Parser {
     const start = this.offset();
     this.advance();
     const partsStart = this.offset();
+    let firstTok = -1;
+    let value = "";
+    if (this.cur() === Tok.Str) {
+      firstTok = this.advance();
+      value = unescapeStr(this.name(firstTok));
+      this.checkNul(value, this.starts[firstTok]!);
+    }
+    if (this.cur() !== Tok.DollarCurly) {
+      // Without interpolation (the common case): one string, and no node for its part.
+      this.expect(Tok.DQuote);
+      return { kind: "String", value, start, end: this.prevEnd(), pos: noPos };
+    }
     const parts: Expr[] = [];
-    let interpolated = false;
+    if (firstTok !== -1) {
+      const end = this.tokens.ends[firstTok]!;
+      parts.push({ kind: "String", value, start: this.starts[firstTok]!, end, pos: noPos });
+    }
     for (;;) {
       if (this.cur() === Tok.Str) {
         const tok = this.advance();
-        parts.push(
-          this.stringNode(unescapeStr(this.image(tok)), this.starts[tok]!, this.prevEnd()),
-        );
+        parts.push(this.stringNode(unescapeStr(this.name(tok)), this.starts[tok]!, this.prevEnd()));
       } else if (this.cur() === Tok.DollarCurly) {
-        interpolated = true;
         parts.push(this.interpolation());
       } else break;
     }
     this.expect(Tok.DQuote);
     const end = this.prevEnd();
-    if (!interpolated) {
-      const value = parts.length === 0 ? "" : (parts[0] as ExprString).value;
-      return { kind: "String", value, start, end, pos: noPos };
-    }
-    return { kind: "ConcatStrings", forceString: true, parts, start, end, pos: partsStart };
+    return {
+      kind: "ConcatStrings",
+      forceString: true,
+      parts: exact(parts),
+      start,
+      end,
+      pos: partsStart,
+    };
   }
 
   private stringNode(value: string, start: number, end: number): ExprString {
-    if (value.includes("\0")) {
+    this.checkNul(value, start);
+    return { kind: "String", value, start, end, pos: noPos };
+  }
+
+  /** CppNix's check of a string part: it must not hold a NUL byte. */
+  private checkNul(value: string, start: number): void {
+    if (this.hasNul && value.includes("\0")) {
       throw new NixError(
         "EvalError",
         `input string '${value.replaceAll("\0", "\xe2\x90\x80")}' cannot be represented as Nix string because it contains null bytes`,
         this.source.pos(start),
       );
     }
-    return { kind: "String", value, start, end, pos: noPos };
   }
 
   /** `${ expr }` */
@@ -902,37 +940,119 @@ class Parser {
   private indString(): Expr {
     const start = this.offset();
     this.advance();
-    type Part = { text: string; indented: boolean; start: number; end: number } | Expr;
-    const parts: Part[] = [];
+    // Text and escape tokens by their index; interpolations as expressions.
+    const parts: (number | Expr)[] = [];
     for (;;) {
       if (this.cur() === Tok.IndStr) {
         const tok = this.advance();
-        if (this.image(tok).includes("\0")) this.stringNode(this.image(tok), this.starts[tok]!, 0);
-        parts.push({
-          text: this.image(tok),
-          indented: true,
-          start: this.starts[tok]!,
-          end: this.prevEnd(),
-        });
+        if (this.hasNul) this.checkNul(this.image(tok), this.starts[tok]!);
+        parts.push(tok);
       } else if (this.cur() === Tok.IndStrEscape) {
-        const tok = this.advance();
-        const image = this.image(tok);
-        const text =
-          image === "'''"
-            ? "''"
-            : image === "''$" || image === "$"
-              ? "$"
-              : image === "'"
-                ? "'"
-                : unescapeStr(image.slice(2));
-        parts.push({ text, indented: false, start: this.starts[tok]!, end: this.prevEnd() });
+        parts.push(this.advance());
       } else if (this.cur() === Tok.DollarCurly) {
         parts.push(this.interpolation());
       } else break;
     }
     this.expect(Tok.IndStringClose, Tok.IndStr, Tok.DollarCurly);
     const end = this.prevEnd();
-    return stripIndentation(start, end, parts);
+    return this.stripIndentation(start, end, parts);
+  }
+
+  /** The text an escape token of `''…''` stands for. */
+  private indEscape(tok: number): string {
+    const image = this.image(tok);
+    if (image === "'''") return "''";
+    if (image === "''$" || image === "$") return "$";
+    if (image === "'") return "'";
+    return unescapeStr(image.slice(2));
+  }
+
+  /**
+   * CppNix's `stripIndentation`: remove the smallest indentation of the lines that have text
+   * (escapes and interpolations count as text; whitespace-only lines do not), and drop a last
+   * line of only spaces. Only raw text (`IndStr` tokens) is stripped; escapes are kept as they
+   * are.
+   */
+  private stripIndentation(start: number, end: number, parts: (number | Expr)[]): Expr {
+    const emptyString = (): ExprString => ({ kind: "String", value: "", start, end, pos: noPos });
+    if (parts.length === 0) return emptyString();
+    const text = this.source.text;
+
+    let atStartOfLine = true;
+    let minIndent = 1000000;
+    let curIndent = 0;
+    for (const p of parts) {
+      if (typeof p !== "number" || this.types[p] !== Tok.IndStr) {
+        if (atStartOfLine) {
+          atStartOfLine = false;
+          if (curIndent < minIndent) minIndent = curIndent;
+        }
+        continue;
+      }
+      for (let j = this.starts[p]!, to = this.tokens.ends[p]!; j < to; j++) {
+        const c = text.charCodeAt(j);
+        if (atStartOfLine) {
+          if (c === 32) curIndent++;
+          else if (c === 10) curIndent = 0;
+          else {
+            atStartOfLine = false;
+            if (curIndent < minIndent) minIndent = curIndent;
+          }
+        } else if (c === 10) {
+          atStartOfLine = true;
+          curIndent = 0;
+        }
+      }
+    }
+
+    const out: Expr[] = [];
+    atStartOfLine = true;
+    let curDropped = 0;
+    let n = parts.length;
+    for (const p of parts) {
+      if (typeof p !== "number") {
+        atStartOfLine = false;
+        curDropped = 0;
+        out.push(p);
+      } else {
+        // Copy the text `s[from, to)`, leaving out up to `minIndent` spaces at the start of
+        // each line.
+        const raw = this.types[p] === Tok.IndStr;
+        const s = raw ? text : this.indEscape(p);
+        const from = raw ? this.starts[p]! : 0;
+        const to = raw ? this.tokens.ends[p]! : s.length;
+        let s2 = "";
+        let keepFrom = from;
+        for (let j = from; j < to; j++) {
+          const c = s.charCodeAt(j);
+          if (atStartOfLine) {
+            if (c === 32) {
+              if (curDropped++ < minIndent) {
+                if (keepFrom < j) s2 += s.slice(keepFrom, j);
+                keepFrom = j + 1;
+              }
+            } else {
+              curDropped = 0;
+              if (c !== 10) atStartOfLine = false;
+            }
+          } else if (c === 10) atStartOfLine = true;
+        }
+        s2 += s.slice(keepFrom, to);
+        if (n === 1) {
+          // Remove the last line if it is empty and consists only of spaces.
+          const nl = s2.lastIndexOf("\n");
+          if (nl !== -1 && onlySpacesFrom(s2, nl + 1)) s2 = s2.slice(0, nl + 1);
+        }
+        if (s2 !== "") {
+          const partEnd = this.tokens.ends[p]!;
+          out.push({ kind: "String", value: s2, start: this.starts[p]!, end: partEnd, pos: noPos });
+        }
+      }
+      n--;
+    }
+    if (out.length === 0) return emptyString();
+    if (out.length === 1 && out[0]!.kind === "String") return out[0]!;
+    return { kind: "ConcatStrings", forceString: true, parts: exact(out), start, end, pos: start };
   }
 
   // --- paths ---------------------------------------------------------------------------------
@@ -1018,7 +1138,14 @@ class Parser {
     if (this.cur() === Tok.PathEnd) this.advance();
     else if (this.cur() !== Tok.EOF) throw this.unexpected([Tok.PathEnd]);
     if (parts.length === 1) return pathNode;
-    return { kind: "ConcatStrings", forceString: false, parts, start, end, pos: start };
+    return {
+      kind: "ConcatStrings",
+      forceString: false,
+      parts: exact(parts),
+      start,
+      end,
+      pos: start,
+    };
   }
 
   // --- attribute sets ------------------------------------------------------------------------
@@ -1045,7 +1172,15 @@ class Parser {
     const attrs = this.newAttrs(start, start, noPos);
     for (;;) {
       const t = this.cur();
-      if (t === Tok.Inherit) {
+      if ((t === Tok.Id || t === Tok.OrKw) && this.typeAt(this.i + 1) === Tok.Assign) {
+        // `name = value;`, the common case: no attribute path to build.
+        const pos = this.offset();
+        const name = this.takeName();
+        this.advance();
+        const value = this.expr();
+        this.expect(Tok.Semi);
+        this.addAttrDef(attrs, null, name, { kind: "plain", value, pos, displ: 0 });
+      } else if (t === Tok.Inherit) {
         this.inherit(attrs);
       } else if (t === Tok.Id || t === Tok.OrKw || t === Tok.DQuote || t === Tok.DollarCurly) {
         const pathStart = this.offset();
@@ -1076,7 +1211,7 @@ class Parser {
     for (;;) {
       const pos = this.offset();
       if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
-        const name = this.take();
+        const name = this.takeName();
         names.push({ name, pos, end: this.prevEnd() });
       } else if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) {
         const e = this.stringAttr();
@@ -1125,18 +1260,16 @@ class Parser {
   /** `a.b."c".${d}`: at least one name. */
   private attrPath(): AttrName[] {
     const path: AttrName[] = [this.attrName()];
+    if (this.cur() !== Tok.Dot) return path;
     while (this.cur() === Tok.Dot) {
       this.advance();
       path.push(this.attrName());
     }
-    return path;
+    return exact(path);
   }
 
   private attrName(): AttrName {
-    if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) {
-      const name = this.take();
-      return name;
-    }
+    if (this.cur() === Tok.Id || this.cur() === Tok.OrKw) return this.takeName();
     if (this.cur() === Tok.DQuote || this.cur() === Tok.DollarCurly) return this.stringAttr();
     throw this.unexpected([Tok.Id, Tok.OrKw, Tok.DollarCurly, Tok.DQuote]);
   }
@@ -1186,7 +1319,8 @@ class Parser {
     }
   }
 
-  private addAttrDef(attrs: ExprAttrs, path: AttrName[], name: string, def: AttrDef): void {
+  /** Adds `name` to `attrs`; `path` is its attribute path, for messages (null: just `name`). */
+  private addAttrDef(attrs: ExprAttrs, path: AttrName[] | null, name: string, def: AttrDef): void {
     const existing = attrs.attrs.get(name);
     if (!existing) {
       attrs.attrs.set(name, def);
@@ -1196,7 +1330,7 @@ class Parser {
     const ae = def.value;
     const jAttrs = existing.value;
     if (ae.kind !== "Attrs" || jAttrs.kind !== "Attrs") {
-      this.dupAttr(showAttrPath(path), def.pos, existing.pos);
+      this.dupAttr(showAttrPath(path ?? [name]), def.pos, existing.pos);
     }
     // Merge `x = { … }; x = { … };` (and `x.y = …; x = { … };`), as CppNix does.
     if (ae.inheritFromExprs && !jAttrs.inheritFromExprs) jAttrs.inheritFromExprs = [];
@@ -1206,7 +1340,7 @@ class Parser {
         const from = childDef.value.subject;
         if (from.kind === "InheritFrom") from.displacement += shift;
       }
-      this.addAttrDef(jAttrs, [...path, childName], childName, childDef);
+      this.addAttrDef(jAttrs, [...(path ?? [name]), childName], childName, childDef);
     }
     ae.attrs.clear();
     jAttrs.dynamicAttrs.push(...ae.dynamicAttrs);
@@ -1216,6 +1350,14 @@ class Parser {
       ae.inheritFromExprs = null;
     }
   }
+}
+
+/**
+ * An array of just `items`: one grown by `push` keeps spare room (17 slots after the first push),
+ * which for the AST's many short lists was a tenth of its memory.
+ */
+function exact<T>(items: T[]): T[] {
+  return items.slice();
 }
 
 /** CppNix's `setName`: a function bound to an attribute takes its name (as do curried ones). */
@@ -1243,97 +1385,7 @@ export function unescapeStr(s: string): string {
   return out;
 }
 
-type IndPart = { text: string; indented: boolean; start: number; end: number } | Expr;
-
-function isText(p: IndPart): p is { text: string; indented: boolean; start: number; end: number } {
-  return "text" in p;
-}
-
-/**
- * CppNix's `stripIndentation`: remove the smallest indentation of the lines that have text
- * (escapes and interpolations count as text; whitespace-only lines do not), and drop a last line
- * of only spaces. Only raw text is stripped; escapes are kept as they are.
- */
-function stripIndentation(start: number, end: number, parts: IndPart[]): Expr {
-  const emptyString = (): ExprString => ({ kind: "String", value: "", start, end, pos: noPos });
-  if (parts.length === 0) return emptyString();
-
-  let atStartOfLine = true;
-  let minIndent = 1000000;
-  let curIndent = 0;
-  for (const p of parts) {
-    if (!isText(p) || !p.indented) {
-      if (atStartOfLine) {
-        atStartOfLine = false;
-        if (curIndent < minIndent) minIndent = curIndent;
-      }
-      continue;
-    }
-    const s = p.text;
-    for (let j = 0; j < s.length; j++) {
-      const c = s.charCodeAt(j);
-      if (atStartOfLine) {
-        if (c === 32) curIndent++;
-        else if (c === 10) curIndent = 0;
-        else {
-          atStartOfLine = false;
-          if (curIndent < minIndent) minIndent = curIndent;
-        }
-      } else if (c === 10) {
-        atStartOfLine = true;
-        curIndent = 0;
-      }
-    }
-  }
-
-  const out: Expr[] = [];
-  atStartOfLine = true;
-  let curDropped = 0;
-  let n = parts.length;
-  for (const p of parts) {
-    if (!isText(p)) {
-      atStartOfLine = false;
-      curDropped = 0;
-      out.push(p);
-    } else {
-      // Copy the text, leaving out up to `minIndent` spaces at the start of each line.
-      let s2 = "";
-      const s = p.text;
-      let keepFrom = 0;
-      for (let j = 0; j < s.length; j++) {
-        const c = s.charCodeAt(j);
-        if (atStartOfLine) {
-          if (c === 32) {
-            if (curDropped++ < minIndent) {
-              s2 += s.slice(keepFrom, j);
-              keepFrom = j + 1;
-            }
-          } else {
-            curDropped = 0;
-            if (c !== 10) atStartOfLine = false;
-          }
-        } else if (c === 10) atStartOfLine = true;
-      }
-      s2 += s.slice(keepFrom);
-      if (n === 1) {
-        // Remove the last line if it is empty and consists only of spaces.
-        const nl = s2.lastIndexOf("\n");
-        if (nl !== -1 && /^ *$/.test(s2.slice(nl + 1))) s2 = s2.slice(0, nl + 1);
-      }
-      if (s2 !== "")
-        out.push({ kind: "String", value: s2, start: p.start, end: p.end, pos: noPos });
-    }
-    n--;
-  }
-  if (out.length === 0) return emptyString();
-  if (out.length === 1 && out[0]!.kind === "String") return out[0]!;
-  const result: ExprConcatStrings = {
-    kind: "ConcatStrings",
-    forceString: true,
-    parts: out,
-    start,
-    end,
-    pos: start,
-  };
-  return result;
+function onlySpacesFrom(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) !== 32) return false;
+  return true;
 }

@@ -6,7 +6,7 @@
  * six significant digits). Pinned by test/lang/parse-okay-*.
  */
 
-import { assertNever, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
+import { assertNever, type AttrDef, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
 import { bytesToByteString } from "./source.js";
 
 /** Nix's reserved words: attribute names equal to them are printed quoted. */
@@ -96,21 +96,37 @@ export function showAttrPath(path: readonly AttrName[]): string {
     .join(".");
 }
 
+/** The character after the backslash that escapes a byte in a string literal (0: none). */
+const escapes = new Uint8Array(256);
+escapes[34] = 34; // "
+escapes[92] = 92; // \
+escapes[10] = 110; // n
+escapes[13] = 114; // r
+escapes[9] = 116; // t
+escapes[36] = 36; // $, before {
+
 /**
  * Output as bytes in a growing buffer: printing a 10 MB AST builds no intermediate strings
  * (joining an array of pieces, or concatenating ropes, cost 20-35% of `--parse` in GC).
  */
 class Out {
-  private buf = new Uint8Array(1 << 16);
+  private buf: Uint8Array;
   private n = 0;
+
+  constructor(sizeHint: number) {
+    this.buf = new Uint8Array(Math.max(sizeHint, 1 << 16));
+  }
+
+  /** Makes room for `len` more bytes. */
+  private grow(len: number): void {
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + len));
+    bigger.set(this.buf.subarray(0, this.n));
+    this.buf = bigger;
+  }
 
   push(s: string): void {
     const len = s.length;
-    if (this.n + len > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + len));
-      bigger.set(this.buf.subarray(0, this.n));
-      this.buf = bigger;
-    }
+    if (this.n + len > this.buf.length) this.grow(len);
     const b = this.buf;
     let n = this.n;
     for (let i = 0; i < len; i++) b[n++] = s.charCodeAt(i);
@@ -119,7 +135,18 @@ class Out {
 
   /** `printIdentifier(s)`, written directly: a plain identifier needs no intermediate string. */
   pushIdentifier(s: string): void {
-    if (isIdentifierLike(s) && !reservedKeywords.has(s)) this.push(s);
+    // Copy it while checking that it is a plain identifier; the common case.
+    const len = s.length;
+    if (this.n + len > this.buf.length) this.grow(len);
+    const b = this.buf;
+    let n = this.n;
+    let plain = len > 0 && (identChar[s.charCodeAt(0)]! & 1) !== 0;
+    for (let i = 0; plain && i < len; i++) {
+      const c = s.charCodeAt(i);
+      plain = (identChar[c]! & 2) !== 0;
+      b[n++] = c;
+    }
+    if (plain && (len > 7 || !reservedKeywords.has(s))) this.n = n;
     else if (s === "") this.push('""');
     else if (reservedKeywords.has(s)) this.push(`"${s}"`);
     else this.pushLiteralString(s);
@@ -143,32 +170,18 @@ class Out {
   pushLiteralString(s: string): void {
     const len = s.length;
     // At most two bytes per character, and the quotes.
-    if (this.n + 2 * len + 2 > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.n + 2 * len + 2));
-      bigger.set(this.buf.subarray(0, this.n));
-      this.buf = bigger;
-    }
+    if (this.n + 2 * len + 2 > this.buf.length) this.grow(2 * len + 2);
     const b = this.buf;
     let n = this.n;
     b[n++] = 34;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
-      if (c === 34 || c === 92) {
+      const e = escapes[c];
+      if (!e || (c === 36 && (i + 1 === len || s.charCodeAt(i + 1) !== 123))) b[n++] = c;
+      else {
         b[n++] = 92;
-        b[n++] = c;
-      } else if (c === 10) {
-        b[n++] = 92;
-        b[n++] = 110; // n
-      } else if (c === 13) {
-        b[n++] = 92;
-        b[n++] = 114; // r
-      } else if (c === 9) {
-        b[n++] = 92;
-        b[n++] = 116; // t
-      } else if (c === 36 && s.charCodeAt(i + 1) === 123) {
-        b[n++] = 92;
-        b[n++] = 36;
-      } else b[n++] = c;
+        b[n++] = e;
+      }
     }
     b[n++] = 34;
     this.n = n;
@@ -184,9 +197,12 @@ export function showExpr(e: Expr): string {
   return bytesToByteString(showExprBytes(e));
 }
 
-/** The same as bytes, followed by `suffix` (for writing straight to an output). */
-export function showExprBytes(e: Expr, suffix = ""): Uint8Array {
-  const out = new Out();
+/**
+ * The same as bytes, followed by `suffix` (for writing straight to an output). `sizeHint`: the
+ * expected size (the source's: an AST prints about as long as its source), to allocate once.
+ */
+export function showExprBytes(e: Expr, suffix = "", sizeHint = 0): Uint8Array {
+  const out = new Out(sizeHint);
   show(e, out);
   out.push(suffix);
   return out.bytes();
@@ -342,42 +358,102 @@ function show(e: Expr, out: Out): void {
 }
 
 /**
- * Sorts names bytewise (byte strings compare by char code, so `<` is bytewise: the order CppNix
- * uses). Most sets are small, where an insertion sort beats `Array.prototype.sort` (which cost
- * half of `--parse`'s printing on the benchmark).
+ * The first three bytes of a byte string as a number that orders as the string does (bytewise,
+ * a prefix first), up to ties: comparing these is much cheaper than comparing strings.
  */
-function sortNames(names: string[]): string[] {
+function prefixKey(s: string): number {
+  const n = s.length;
+  const c0 = n > 0 ? s.charCodeAt(0) + 1 : 0;
+  const c1 = n > 1 ? s.charCodeAt(1) + 1 : 0;
+  const c2 = n > 2 ? s.charCodeAt(2) + 1 : 0;
+  return (c0 << 18) | (c1 << 9) | c2;
+}
+
+/** `prefixKey` of each name being sorted (sorting finishes before anything nested prints). */
+let sortKeys = new Int32Array(256);
+
+/**
+ * Sorts `names` bytewise (byte strings compare by char code, so `<` is bytewise: the order CppNix
+ * uses), moving `defs[i]` along with `names[i]`. Most sets are small, where an insertion sort
+ * beats `Array.prototype.sort`; names mostly differ in their first bytes, which `prefixKey`
+ * compares without comparing strings (sorting was a third of printing the bench file).
+ */
+function sortBindings(names: string[], defs: AttrDef[]): void {
   const n = names.length;
-  if (n > 24) return names.sort();
+  if (n > sortKeys.length) sortKeys = new Int32Array(n * 2);
+  const keys = sortKeys;
+  for (let i = 0; i < n; i++) keys[i] = prefixKey(names[i]!);
+  if (n > 24) {
+    const order = names.map((_, i) => i);
+    order.sort((a, b) => keys[a]! - keys[b]! || (names[a]! < names[b]! ? -1 : 1));
+    const sortedNames = order.map((i) => names[i]!);
+    const sortedDefs = order.map((i) => defs[i]!);
+    for (let i = 0; i < n; i++) {
+      names[i] = sortedNames[i]!;
+      defs[i] = sortedDefs[i]!;
+    }
+    return;
+  }
   for (let i = 1; i < n; i++) {
     const x = names[i]!;
+    const d = defs[i]!;
+    const k = keys[i]!;
     let j = i - 1;
-    while (j >= 0 && names[j]! > x) {
+    while (j >= 0 && (keys[j]! > k || (keys[j] === k && names[j]! > x))) {
       names[j + 1] = names[j]!;
+      defs[j + 1] = defs[j]!;
+      keys[j + 1] = keys[j]!;
       j--;
     }
     names[j + 1] = x;
+    defs[j + 1] = d;
+    keys[j + 1] = k;
   }
-  return names;
 }
 
 function showBindings(e: ExprAttrs, out: Out): void {
-  const attrs = e.attrs;
-  const names = sortNames([...attrs.keys()]);
+  const names = [...e.attrs.keys()];
+  const defs = [...e.attrs.values()];
+  sortBindings(names, defs);
+  let plain = 0;
+  for (let i = 0; i < defs.length; i++) if (defs[i]!.kind === "plain") plain++;
+  if (plain < defs.length) showInherits(e, names, defs, out);
+  if (plain > 0) {
+    for (let i = 0; i < names.length; i++) {
+      const def = defs[i]!;
+      if (def.kind !== "plain") continue;
+      out.pushIdentifier(names[i]!);
+      out.push(" = ");
+      show(def.value, out);
+      out.push("; ");
+    }
+  }
+  for (const d of e.dynamicAttrs) {
+    out.push('"${');
+    show(d.name, out);
+    out.push('}" = ');
+    show(d.value, out);
+    out.push("; ");
+  }
+}
+
+/**
+ * The `inherit` bindings of a set (sorted `names`, `defs`): plain ones first, then
+ * `inherit (e) …` groups in source order. Apart from `showBindings`, which stays small.
+ */
+function showInherits(e: ExprAttrs, names: string[], defs: AttrDef[], out: Out): void {
   let inherits: string[] | null = null;
   let inheritsFrom: Map<number, string[]> | null = null;
-  let plain = 0;
-  for (const name of names) {
-    const def = attrs.get(name)!;
-    if (def.kind === "plain") plain++;
-    else if (def.kind === "inherited") (inherits ??= []).push(name);
-    else if (def.value.kind === "Select") {
+  for (let i = 0; i < names.length; i++) {
+    const def = defs[i]!;
+    if (def.kind === "inherited") (inherits ??= []).push(names[i]!);
+    else if (def.kind === "inheritedFrom" && def.value.kind === "Select") {
       const from = def.value.subject;
       const displ = from.kind === "InheritFrom" ? from.displacement : 0;
       inheritsFrom ??= new Map();
       let list = inheritsFrom.get(displ);
       if (!list) inheritsFrom.set(displ, (list = []));
-      list.push(name);
+      list.push(names[i]!);
     }
   }
   if (inherits) {
@@ -399,22 +475,5 @@ function showBindings(e: ExprAttrs, out: Out): void {
       }
       out.push("; ");
     }
-  }
-  if (plain > 0) {
-    for (const name of names) {
-      const def = attrs.get(name)!;
-      if (def.kind !== "plain") continue;
-      out.pushIdentifier(name);
-      out.push(" = ");
-      show(def.value, out);
-      out.push("; ");
-    }
-  }
-  for (const d of e.dynamicAttrs) {
-    out.push('"${');
-    show(d.name, out);
-    out.push('}" = ');
-    show(d.value, out);
-    out.push("; ");
   }
 }

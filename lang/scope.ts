@@ -84,9 +84,10 @@ export function checkScopes(
 
   /** Gives the static attributes of a `let` or `rec` set their indices. */
   function number(e: ExprAttrs): ExprAttrs["attrs"] {
+    const attrs = e.attrs;
     let i = 0;
-    for (const def of e.attrs.values()) def.displ = i++;
-    return e.attrs;
+    for (const def of attrs.values()) def.displ = i++;
+    return attrs;
   }
 
   function path(p: readonly AttrName[], scope: Scope): void {
