@@ -45,6 +45,7 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
   return {
     name,
     arity: 2,
+    strictArgs: true,
     doc: `Return the ${name === "add" ? "sum" : name === "sub" ? "difference" : name === "mul" ? "product" : "quotient"} of the numbers *e1* and *e2*.\n\n    builtins.${name} 6 3`,
     impl(ev, [a, b], site) {
       const x = ev.force(a!);
@@ -128,6 +129,7 @@ export const arithmeticBuiltins: Builtin[] = [
   {
     name: "lessThan",
     arity: 2,
+    strictArgs: true,
     doc: "Return `true` if *e1* is less than *e2*, and `false` otherwise.\n\n    builtins.lessThan 1 2",
     impl: (ev, [a, b], site) => lessThan(ev, ev.force(a!), ev.force(b!), site),
   },

@@ -27,6 +27,12 @@ export interface Builtin {
   readonly afterInstall?: boolean;
   /** False for a builtin whose calls get no "while calling the 'NAME' builtin" frame. */
   readonly addTrace?: boolean;
+  /**
+   * True for a builtin that first forces each of its arguments, in order, and nothing else
+   * before that (arithmetic, `lessThan`): a call may then evaluate them in place rather than
+   * make thunks of them.
+   */
+  readonly strictArgs?: boolean;
 }
 
 /** Where a builtin was called: its errors are reported there. */
@@ -58,7 +64,7 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
     } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
     else {
       const impl = (args: Lazy[], env: Env | null, pos: number) => b.impl(ev, args, { env, pos });
-      value = new PrimOp(name, b.arity, impl, b.addTrace ?? true);
+      value = new PrimOp(name, b.arity, impl, b.addTrace ?? true, b.strictArgs ?? false);
     }
     set.set(name, value);
     ev.defineGlobal(plain.has(name) ? name : `__${name}`, value);

@@ -898,10 +898,15 @@ export class Evaluator {
       return (env) => this.callFunction1(fn(env), arg(env), env, pos);
     }
     if (args.length === 2) {
-      // `a - b`, `a < b` and other two-argument builtins.
+      // `a - b`, `a < b` and other two-argument builtins. One that forces its arguments first
+      // (`strictArgs`) gets them evaluated in place, without thunks.
       const [first, second] = args as [MakeLazy, MakeLazy];
+      const [firstNow, secondNow] = e.args.map((a) => this.strictArg(a)) as [MakeLazy, MakeLazy];
       return (env) => {
         const f = fn(env);
+        if (f instanceof PrimOp && f.strictArgs && f.arity === 2) {
+          return this.callStrict2(f, firstNow, secondNow, env, pos);
+        }
         const values: Lazy[] = [];
         values.push(first(env));
         values.push(second(env));
@@ -916,6 +921,23 @@ export class Evaluator {
       for (const arg of args) values.push(arg(env));
       return this.callFunction(f, values, env, pos);
     };
+  }
+
+  /**
+   * An argument for a builtin that forces it at once: evaluated in place where `lazy` would
+   * make a thunk, as `lazy` otherwise (a variable's thunk is forced by the builtin, so that
+   * infinite recursion is reported where CppNix reports it).
+   */
+  private strictArg(e: Expr): MakeLazy {
+    switch (e.kind) {
+      case "Int":
+      case "String":
+      case "Float":
+      case "Path":
+      case "Var":
+        return this.lazy(e);
+    }
+    return this.compile(e);
   }
 
   /** An attribute path's names: static strings, or dynamic names compiled. */
@@ -1660,6 +1682,33 @@ export class Evaluator {
       const what = "while calling a functor (an attribute set with a '__functor' attribute)";
       this.addFrame(err, what, env, pos);
       throw err;
+    }
+  }
+
+  /**
+   * `callFunction` of a two-argument `strictArgs` builtin, its arguments evaluated here (at the
+   * depth, and under the frame, where the builtin would have forced them).
+   */
+  private callStrict2(f: PrimOp, a: MakeLazy, b: MakeLazy, env: Env, pos: number): Value {
+    if (++this.callDepth > this.depthLimit) {
+      this.callDepth--;
+      throw this.tooDeep(env, pos);
+    }
+    if ((++this.calls & 4095) === 0 && this.options.interrupted?.()) {
+      this.callDepth--;
+      throw new NixError("Interrupted", "interrupted by the user");
+    }
+    try {
+      const x = a(env);
+      const y = b(env);
+      return f.impl([x, y], env, pos);
+    } catch (e) {
+      if (e instanceof NixError && f.addTrace) {
+        e.addTrace(`while calling the '${f.name}' builtin`, this.pos(env, pos));
+      }
+      throw e;
+    } finally {
+      this.callDepth--;
     }
   }
 

@@ -218,6 +218,8 @@ export class PrimOp {
      * `addTrace`; `addErrorContext` has none).
      */
     readonly addTrace = true,
+    /** Forces its arguments first, in order (registry.ts's `strictArgs`). */
+    readonly strictArgs = false,
   ) {}
 }
 
