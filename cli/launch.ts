@@ -5,12 +5,20 @@
  * (`vm.Script` `cachedData`), made at the end of a run that had none or whose cache V8 refused
  * (another Node, other V8 flags), and kept in `$XDG_CACHE_HOME/tsnix` (`~/.cache/tsnix`) under
  * a name made of the Node version, the flags and the bundle's size and time, because V8 checks
- * only the length of the source. Without a writable cache directory every run compiles, as
- * Node does. No Nix semantics here.
+ * only the length of the source; writing one removes those of earlier builds. Without a
+ * writable cache directory every run compiles, as Node does. No Nix semantics here.
  */
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 
@@ -28,8 +36,10 @@ function cacheFile(): string | undefined {
   const home = env["XDG_CACHE_HOME"] || (env["HOME"] ? join(env["HOME"], ".cache") : undefined);
   if (home === undefined) return undefined;
   const { size, mtimeMs } = statSync(bundle);
+  // The flags V8 may check (not Node's own profilers').
+  const v8Flags = process.execArgv.filter((a) => !/^--(cpu|heap)-prof/.test(a)).join(" ");
   let flags = 0;
-  for (const c of process.execArgv.join(" ")) flags = (flags * 31 + c.charCodeAt(0)) >>> 0;
+  for (const c of v8Flags) flags = (flags * 31 + c.charCodeAt(0)) >>> 0;
   const key = `${process.version}-${process.arch}-${flags.toString(36)}-${size}-${Math.floor(mtimeMs)}`;
   return join(home, "tsnix", `code-${key}.bin`);
 }
@@ -56,6 +66,14 @@ if (file !== undefined && (cachedData === undefined || script.cachedDataRejected
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, data);
       renameSync(tmp, file);
+      // The caches of earlier builds of the bundle (same Node, same flags) are of no more use.
+      const name = basename(file);
+      const prefix = name.slice(0, name.lastIndexOf("-", name.lastIndexOf("-") - 1) + 1);
+      for (const other of readdirSync(dirname(file))) {
+        if (other.startsWith(prefix) && other.endsWith(".bin") && other !== name) {
+          unlinkSync(join(dirname(file), other));
+        }
+      }
     } catch {
       // A read-only cache directory: run without one.
     }
