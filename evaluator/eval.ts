@@ -1601,9 +1601,12 @@ export class Evaluator {
 
   // --- function calls ------------------------------------------------------------------------
 
-  /** `callFunction` with one argument: a lambda's call needs no argument list. */
-  callFunction1(fn: Value, arg: Lazy, env: Env | null, pos: number): Value {
-    if (!(fn instanceof Lambda)) return this.callFunction(fn, [arg], env, pos);
+  /**
+   * A call begins: one level deeper (CppNix's `addCallDepth`: too deep is an error at the call),
+   * and now and then a look at whether the user interrupted. The caller's `finally` leaves the
+   * level.
+   */
+  private enterCall(env: Env | null, pos: number): void {
     if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
       throw this.tooDeep(env, pos);
@@ -1612,6 +1615,12 @@ export class Evaluator {
       this.callDepth--;
       throw new NixError("Interrupted", "interrupted by the user");
     }
+  }
+
+  /** `callFunction` with one argument: a lambda's call needs no argument list. */
+  callFunction1(fn: Value, arg: Lazy, env: Env | null, pos: number): Value {
+    if (!(fn instanceof Lambda)) return this.callFunction(fn, [arg], env, pos);
+    this.enterCall(env, pos);
     try {
       return this.callLambda(fn, arg, env, pos);
     } finally {
@@ -1620,14 +1629,7 @@ export class Evaluator {
   }
 
   callFunction(fn: Value, args: Lazy[], env: Env | null, pos: number): Value {
-    if (++this.callDepth > this.depthLimit) {
-      this.callDepth--;
-      throw this.tooDeep(env, pos);
-    }
-    if ((++this.calls & 4095) === 0 && this.options.interrupted?.()) {
-      this.callDepth--;
-      throw new NixError("Interrupted", "interrupted by the user");
-    }
+    this.enterCall(env, pos);
     try {
       // The common cases first: a lambda applied to one argument, a builtin to all of its own.
       if (fn instanceof Lambda && args.length === 1) return this.callLambda(fn, args[0]!, env, pos);
@@ -1690,14 +1692,7 @@ export class Evaluator {
    * depth, and under the frame, where the builtin would have forced them).
    */
   private callStrict2(f: PrimOp, a: MakeLazy, b: MakeLazy, env: Env, pos: number): Value {
-    if (++this.callDepth > this.depthLimit) {
-      this.callDepth--;
-      throw this.tooDeep(env, pos);
-    }
-    if ((++this.calls & 4095) === 0 && this.options.interrupted?.()) {
-      this.callDepth--;
-      throw new NixError("Interrupted", "interrupted by the user");
-    }
+    this.enterCall(env, pos);
     try {
       const x = a(env);
       const y = b(env);
