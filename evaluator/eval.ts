@@ -2018,7 +2018,8 @@ export class Evaluator {
       if (sameSlot) return true;
       if (isNumber(x) && isNumber(y)) {
         if (x instanceof NixFloat || y instanceof NixFloat) return toNumber(x) === toNumber(y);
-        return BigInt(x) === BigInt(y);
+        // An integer is a number while it is safe, a bigint beyond: never both for one value.
+        return x === y;
       }
       if (isString(x) && isString(y)) return stringOf(x) === stringOf(y);
       if (x instanceof NixPath && y instanceof NixPath) return x.path === y.path;
