@@ -1574,8 +1574,19 @@ export class Evaluator {
     pos: number,
   ): number | bigint {
     if (typeof a === "number" && typeof b === "number") {
-      const r = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : NaN;
-      if (op !== "/" && Number.isSafeInteger(r)) return r;
+      // Of two safe integers the double quotient truncates to the exact one (its rounding
+      // error is below the distance to the next integer); `+ 0` makes -0 zero.
+      const r =
+        op === "+"
+          ? a + b
+          : op === "-"
+            ? a - b
+            : op === "*"
+              ? a * b
+              : b === 0
+                ? NaN
+                : Math.trunc(a / b) + 0;
+      if (Number.isSafeInteger(r)) return r;
     }
     const x = BigInt(a);
     const y = BigInt(b);
