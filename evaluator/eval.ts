@@ -461,12 +461,7 @@ export class Evaluator {
     try {
       const v = l.code
         ? l.code(l.env!)
-        : this.callFunction(
-            this.forceCalledFrom(l.fn, callEnv, callPos),
-            [l.arg],
-            callEnv,
-            callPos,
-          );
+        : this.callFunction1(this.forceCalledFrom(l.fn, callEnv, callPos), l.arg, callEnv, callPos);
       l.value = v;
       l.state = ThunkState.Done;
       l.expr = null;
