@@ -115,20 +115,36 @@ export const versionBuiltins: Builtin[] = [
       // everywhere, and the byte after it is kept); the text between matches is copied whole.
       const parts: string[] = [];
       let copied = 0;
-      for (let p = 0; p <= s.length;) {
-        let j = 0;
-        while (j < from.length && !s.startsWith(from[j]!, p)) j++;
-        if (j === from.length) {
-          p++;
-          continue;
+      if (!from.includes("")) {
+        // The next match is the earliest occurrence of any pattern (the first of them in the
+        // list where several start there), found by the native search rather than byte by byte.
+        const next = from.map((f) => s.indexOf(f));
+        for (;;) {
+          let j = -1;
+          for (let k = 0; k < from.length; k++) {
+            if (next[k]! >= 0 && next[k]! < copied) next[k] = s.indexOf(from[k]!, copied);
+            if (next[k]! >= 0 && (j < 0 || next[k]! < next[j]!)) j = k;
+          }
+          if (j < 0) break;
+          parts.push(s.slice(copied, next[j]), replacement(j));
+          copied = next[j]! + from[j]!.length;
         }
-        parts.push(s.slice(copied, p), replacement(j));
-        const f = from[j]!;
-        if (f === "") {
-          if (p < s.length) parts.push(s[p]!);
-          p++;
-        } else p += f.length;
-        copied = p;
+      } else {
+        for (let p = 0; p <= s.length;) {
+          let j = 0;
+          while (j < from.length && !s.startsWith(from[j]!, p)) j++;
+          if (j === from.length) {
+            p++;
+            continue;
+          }
+          parts.push(s.slice(copied, p), replacement(j));
+          const f = from[j]!;
+          if (f === "") {
+            if (p < s.length) parts.push(s[p]!);
+            p++;
+          } else p += f.length;
+          copied = p;
+        }
       }
       if (copied < s.length) parts.push(s.slice(copied));
       const res = parts.join("");
