@@ -132,8 +132,15 @@ export const attrsBuiltins: Builtin[] = [
         }
         items[i] = item;
       }
-      const order = Array.from({ length: list.length }, (_, i) => i);
-      order.sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : x - y));
+      const order: number[] = new Array(list.length);
+      let sorted = true;
+      for (let i = 0; i < list.length; i++) {
+        order[i] = i;
+        if (i > 0 && !(names[i - 1]! < names[i]!)) sorted = false;
+      }
+      if (!sorted) {
+        order.sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : x - y));
+      }
       const keys: string[] = [];
       const values: Lazy[] = [];
       const positions: (AttrPosition | undefined)[] = [];
@@ -150,7 +157,10 @@ export const attrsBuiltins: Builtin[] = [
         positions.push(items[i]!.position("value"));
       }
       if (missing) throw missingAttr(ev, "value", pair);
-      const definitionOrder = Array.from(Int32Array.from(kept).sort(), (i) => names[i]!);
+      // Names given in order, each once, were defined in the order of the keys.
+      const definitionOrder = sorted
+        ? keys
+        : Array.from(Int32Array.from(kept).sort(), (i) => names[i]!);
       return new Attrs(keys, values, positions, definitionOrder);
     },
   ),
