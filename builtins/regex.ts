@@ -143,14 +143,29 @@ export function translateERE(re: string): string {
   return out;
 }
 
-const cache = new Map<string, { whole: RegExp; search: RegExp } | InvalidRegex>();
+/**
+ * A regular expression compiled: for the whole string (`match`) and for searching (`split`);
+ * `literal` is the text itself when the expression has no special character, so that `split`
+ * can search it natively.
+ */
+interface Compiled {
+  whole: RegExp;
+  search: RegExp;
+  literal: string | null;
+}
 
-function compile(ev: Evaluator, site: CallSite, re: string): { whole: RegExp; search: RegExp } {
+const cache = new Map<string, Compiled | InvalidRegex>();
+
+function compile(ev: Evaluator, site: CallSite, re: string): Compiled {
   let compiled = cache.get(re);
   if (compiled === undefined) {
     try {
       const src = translateERE(re);
-      compiled = { whole: new RegExp(`^(?:${src})$`), search: new RegExp(src, "g") };
+      compiled = {
+        whole: new RegExp(`^(?:${src})$`),
+        search: new RegExp(src, "g"),
+        literal: re !== "" && !/[\\^$.[\]|()*+?{}]/.test(re) ? re : null,
+      };
     } catch {
       compiled = new InvalidRegex(re);
     }
@@ -192,7 +207,7 @@ export const regexBuiltins: Builtin[] = [
     impl: (ev, args, site): Value => {
       const a = new Args(ev, site, "split", args);
       const re = a.string(0);
-      const { search } = compile(ev, site, re);
+      const { search, literal } = compile(ev, site, re);
       const value = ev.force(args[1]!);
       const str = inContext(
         ev,
@@ -202,6 +217,16 @@ export const regexBuiltins: Builtin[] = [
       );
       const out: Lazy[] = [];
       let last = 0;
+      if (literal !== null) {
+        // Each occurrence of the text, left to right, is a match without groups.
+        for (let i = str.indexOf(literal); i >= 0; i = str.indexOf(literal, last)) {
+          out.push(str.slice(last, i), []);
+          last = i + literal.length;
+        }
+        if (out.length === 0) return [value instanceof NixString ? value : str];
+        out.push(str.slice(last));
+        return out;
+      }
       search.lastIndex = 0;
       for (;;) {
         const m = search.exec(str);
