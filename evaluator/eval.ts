@@ -581,10 +581,9 @@ export class Evaluator {
       case "Int":
       case "String":
       case "Float":
-      case "Path": {
-        const v = this.literal(e);
-        return () => v;
-      }
+      case "Path":
+        // Its code returns the value it made once.
+        return this.compile(e);
       case "Var":
         if (!e.fromWith) {
           const level = e.level!;
@@ -1154,7 +1153,8 @@ export class Evaluator {
         ? newEnv.values[c.defs.find((d) => d.name === "__overrides")!.displ]
         : undefined;
       if (overrides !== undefined) {
-        return this.override(c, newEnv, values, positions, overrides);
+        const set = new Attrs(c.keys, values, positions);
+        return this.override(c, newEnv, set, overrides);
       }
     } else {
       const fromEnv = c.inheritFrom
@@ -1177,20 +1177,9 @@ export class Evaluator {
    * `rec { …; __overrides = …; }`: the attributes of `__overrides` replace those of the set
    * (with their own positions) and are what its other attributes see.
    */
-  private override(
-    c: CompiledAttrs,
-    newEnv: Env,
-    values: Lazy[],
-    positions: readonly AttrPosition[],
-    overrides: Lazy,
-  ): Attrs {
+  private override(c: CompiledAttrs, newEnv: Env, set: Attrs, overrides: Lazy): Attrs {
     const o = this.forceAttrs(overrides, null, -1, "while evaluating the `__overrides` attribute");
-    const map = new Map<string, Lazy>();
-    const pos = new Map<string, AttrPosition>();
-    for (let i = 0; i < c.keys.length; i++) {
-      map.set(c.keys[i]!, values[i]!);
-      pos.set(c.keys[i]!, positions[i]!);
-    }
+    const [map, pos] = set.toMaps();
     for (const name of o.names()) {
       const l = o.get(name)!;
       map.set(name, l);
@@ -1200,19 +1189,13 @@ export class Evaluator {
       const def = c.expr.attrs.get(name);
       if (def) newEnv.values[def.displ!] = l;
     }
-    const set = Attrs.fromMap(map, pos);
-    return c.dynamic.length > 0 ? this.addDynamic(c, set, newEnv) : set;
+    const overridden = Attrs.fromMap(map, pos);
+    return c.dynamic.length > 0 ? this.addDynamic(c, overridden, newEnv) : overridden;
   }
 
   /** A set's dynamic attributes (`${e} = …;`, a null name adds none) added to `set`. */
   private addDynamic(c: CompiledAttrs, set: Attrs, dynEnv: Env): Attrs {
-    const map = new Map<string, Lazy>();
-    const positions = new Map<string, AttrPosition>();
-    for (let i = 0; i < set.keys.length; i++) {
-      map.set(set.keys[i]!, set.values[i]!);
-      const p = set.positions?.[i];
-      if (p !== undefined) positions.set(set.keys[i]!, p);
-    }
+    const [map, positions] = set.toMaps();
     for (const d of c.dynamic) {
       const nameValue = d.name(dynEnv);
       if (nameValue === null) continue;

@@ -71,20 +71,23 @@ export class Attrs {
     readonly definitionOrder?: readonly string[],
   ) {}
 
-  /**
-   * A set from a Map of any order (and the positions of its attributes that have one); with
-   * `keepOrder`, the Map's order is its `definitionOrder`.
-   */
-  static fromMap(
-    map: ReadonlyMap<string, Lazy>,
-    positions?: ReadonlyMap<string, AttrPosition>,
-    keepOrder = false,
-  ): Attrs {
-    const order = [...map.keys()];
-    const keys = keepOrder ? [...order].sort() : order.sort();
+  /** A set from a Map of any order (and the positions of its attributes that have one). */
+  static fromMap(map: ReadonlyMap<string, Lazy>, positions?: ReadonlyMap<string, AttrPosition>) {
+    const keys = [...map.keys()].sort();
     const values = keys.map((k) => map.get(k)!);
-    const p = positions && keys.map((k) => positions.get(k));
-    return new Attrs(keys, values, p, keepOrder ? order : undefined);
+    return new Attrs(keys, values, positions && keys.map((k) => positions.get(k)));
+  }
+
+  /** The attributes, and the positions of those that have one, as Maps (to add to them). */
+  toMaps(): [Map<string, Lazy>, Map<string, AttrPosition>] {
+    const map = new Map<string, Lazy>();
+    const positions = new Map<string, AttrPosition>();
+    for (let i = 0; i < this.keys.length; i++) {
+      map.set(this.keys[i]!, this.values[i]!);
+      const p = this.positions?.[i];
+      if (p !== undefined) positions.set(this.keys[i]!, p);
+    }
+    return [map, positions];
   }
 
   static readonly empty = new Attrs([], []);
