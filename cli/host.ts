@@ -9,6 +9,7 @@ import * as nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { EvalIO, FileType } from "../evaluator/io.js";
+import { fileTypeOf } from "../store/nar.js";
 import { childProcess, zlib } from "./node-modules.js";
 
 /** The evaluator's IO plus what the command line needs. */
@@ -70,17 +71,6 @@ export function setStdin(text: string | undefined): void {
   stdinCache = text;
 }
 
-function typeOfStats(st: {
-  isFile(): boolean;
-  isDirectory(): boolean;
-  isSymbolicLink(): boolean;
-}): FileType {
-  if (st.isFile()) return "regular";
-  if (st.isDirectory()) return "directory";
-  if (st.isSymbolicLink()) return "symlink";
-  return "unknown";
-}
-
 /** A byte-string path as Node wants it. */
 function fsPath(path: string): Buffer {
   return Buffer.from(path, "latin1");
@@ -101,7 +91,7 @@ export const nodeHost: HostIO = {
   fileType(path, follow) {
     try {
       const st = follow ? fs.statSync(fsPath(path)) : fs.lstatSync(fsPath(path));
-      return typeOfStats(st);
+      return fileTypeOf(st);
     } catch {
       return undefined;
     }
@@ -123,7 +113,7 @@ export const nodeHost: HostIO = {
   readDir(path) {
     return fs
       .readdirSync(fsPath(path), { withFileTypes: true, encoding: "buffer" })
-      .map((d) => [d.name.toString("latin1"), typeOfStats(d)] as [string, FileType]);
+      .map((d) => [d.name.toString("latin1"), fileTypeOf(d)] as [string, FileType]);
   },
   isExecutable(path) {
     try {

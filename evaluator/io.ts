@@ -4,8 +4,9 @@
  * with an in-memory file system. Paths and file contents are byte strings.
  */
 
-/** What `builtins.readFileType` and `readDir` call a file. */
-export type FileType = "regular" | "directory" | "symlink" | "unknown";
+import type { FileType } from "../store/nar.js";
+
+export type { FileType };
 
 export interface EvalIO {
   /** The type of `path` (following symlinks when `follow`), or undefined if it does not exist. */

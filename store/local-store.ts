@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 
 import { base16, base16Decode, hash } from "./hash.js";
-import { parseNar, type FileType, type NarFS, type NarNode } from "./nar.js";
+import { fileTypeOf, parseNar, type NarFS, type NarNode } from "./nar.js";
 import type { PathInfo, Store } from "./store.js";
 import type * as Os from "node:os";
 import { createRequire } from "node:module";
@@ -197,14 +197,7 @@ export class LocalStore implements Store {
     lstat: (path) => {
       try {
         const st = fs.lstatSync(fsPath(this.realPath(path)));
-        const type: FileType = st.isFile()
-          ? "regular"
-          : st.isDirectory()
-            ? "directory"
-            : st.isSymbolicLink()
-              ? "symlink"
-              : "unknown";
-        return { type, executable: st.isFile() && (st.mode & 0o100) !== 0 };
+        return { type: fileTypeOf(st), executable: st.isFile() && (st.mode & 0o100) !== 0 };
       } catch {
         return undefined;
       }

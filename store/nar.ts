@@ -22,7 +22,20 @@
 
 import { byteStringToBytes, bytesToByteString } from "../lang/source.js";
 
+/** What a file is: NAR's node types, and what `builtins.readFileType` and `readDir` say. */
 export type FileType = "regular" | "directory" | "symlink" | "unknown";
+
+/** The type of a file from its `lstat`/`stat` result or directory entry (node:fs's shapes). */
+export function fileTypeOf(st: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}): FileType {
+  if (st.isFile()) return "regular";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "unknown";
+}
 
 /** What `dumpPath` reads. Paths and names are byte strings. */
 export interface NarFS {

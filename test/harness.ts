@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HostIO } from "../cli/host.js";
 import { run, type RunResult } from "../cli/run.js";
+import { fileTypeOf } from "../store/nar.js";
 
 export const langDir = path.join(import.meta.dirname, "lang");
 
@@ -37,10 +38,7 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
     resolvePath: (p) => (p.startsWith("/") ? p : path.posix.join("/pwd", p)),
     fileType: (p, follow) => {
       try {
-        const st = follow ? fs.statSync(real(p)) : fs.lstatSync(real(p));
-        if (st.isFile()) return "regular";
-        if (st.isDirectory()) return "directory";
-        return st.isSymbolicLink() ? "symlink" : "unknown";
+        return fileTypeOf(follow ? fs.statSync(real(p)) : fs.lstatSync(real(p)));
       } catch {
         return undefined;
       }
@@ -54,18 +52,7 @@ export function testHost(stdin: string, env: Record<string, string> = {}): HostI
       }
     },
     readDir: (p) =>
-      fs
-        .readdirSync(real(p), { withFileTypes: true })
-        .map((d) => [
-          d.name,
-          d.isFile()
-            ? "regular"
-            : d.isDirectory()
-              ? "directory"
-              : d.isSymbolicLink()
-                ? "symlink"
-                : "unknown",
-        ]),
+      fs.readdirSync(real(p), { withFileTypes: true }).map((d) => [d.name, fileTypeOf(d)]),
     readStdin: () => stdin,
     realPath: (p) => p,
     readLink: (p) => {

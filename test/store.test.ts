@@ -33,6 +33,7 @@ import {
   dumpFile,
   dumpNode,
   dumpPath,
+  fileTypeOf,
   NarError,
   parseNar,
   type FileType,
@@ -118,14 +119,7 @@ const nodeFS: NarFS = {
     } catch {
       return undefined;
     }
-    const type: FileType = st.isFile()
-      ? "regular"
-      : st.isDirectory()
-        ? "directory"
-        : st.isSymbolicLink()
-          ? "symlink"
-          : "unknown";
-    return { type, executable: (st.mode & 0o100) !== 0 };
+    return { type: fileTypeOf(st), executable: (st.mode & 0o100) !== 0 };
   },
   readFile: (p) => new Uint8Array(fs.readFileSync(Buffer.from(p, "latin1"))),
   readDir: (p) =>
