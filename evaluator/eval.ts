@@ -136,8 +136,8 @@ interface CompiledAttrs {
   readonly definitionOrder: readonly string[];
   /** Their positions, worked out at the first evaluation (they need the source). */
   positions: readonly AttrPosition[] | null;
-  /** A `rec` set with `__overrides`. */
-  readonly hasOverrides: boolean;
+  /** A `rec` set's `__overrides`: its index in the set's environment (-1: none). */
+  readonly overridesDispl: number;
   /** The sets of `inherit (e) …`, made in the scope the set's values see. */
   readonly inheritFrom: readonly MakeLazy[] | null;
   readonly dynamic: readonly {
@@ -597,8 +597,7 @@ export class Evaluator {
   }
 
   /** Makes a thunk of `e` in an environment. */
-  private suspender(e: Expr): MakeLazy {
-    const code = this.compile(e);
+  private suspender(e: Expr, code = this.compile(e)): MakeLazy {
     return (env) => new Thunk(e, code, env);
   }
 
@@ -885,17 +884,16 @@ export class Evaluator {
   /** `f a b`: the function, then its arguments lazily. */
   private compileCall(e: ExprCall): Code {
     const fn = this.compile(e.fn);
-    const args = e.args.map((a) => this.lazy(a));
     const pos = e.pos;
-    if (args.length === 1) {
-      const arg = args[0]!;
+    if (e.args.length === 1) {
+      const arg = this.lazy(e.args[0]!);
       return (env) => this.callFunction1(fn(env), arg(env), env, pos);
     }
-    if (args.length === 2) {
+    if (e.args.length === 2) {
       // `a - b`, `a < b` and other two-argument builtins. One that forces its arguments first
       // (`strictArgs`) gets them evaluated in place, without thunks.
-      const [first, second] = args as [MakeLazy, MakeLazy];
-      const [firstNow, secondNow] = e.args.map((a) => this.strictArg(a)) as [MakeLazy, MakeLazy];
+      const [first, firstNow] = this.strictArg(e.args[0]!);
+      const [second, secondNow] = this.strictArg(e.args[1]!);
       return (env) => {
         const f = fn(env);
         if (f instanceof PrimOp && f.strictArgs && f.arity === 2) {
@@ -907,6 +905,7 @@ export class Evaluator {
         return this.callFunction(f, values, env, pos);
       };
     }
+    const args = e.args.map((a) => this.lazy(a));
     return (env) => {
       const f = fn(env);
       // Built by push, as every other argument list is: the same (packed) array kind everywhere
@@ -918,20 +917,24 @@ export class Evaluator {
   }
 
   /**
-   * An argument for a builtin that forces it at once: evaluated in place where `lazy` would
-   * make a thunk, as `lazy` otherwise (a variable's thunk is forced by the builtin, so that
-   * infinite recursion is reported where CppNix reports it).
+   * An argument compiled both ways, from one compilation: `lazy`'s, and for a builtin that
+   * forces it at once, evaluated in place where `lazy` would make a thunk (a variable's thunk
+   * is left for the builtin to force, so that infinite recursion is reported where CppNix
+   * reports it).
    */
-  private strictArg(e: Expr): MakeLazy {
+  private strictArg(e: Expr): [lazy: MakeLazy, now: MakeLazy] {
     switch (e.kind) {
       case "Int":
       case "String":
       case "Float":
       case "Path":
-      case "Var":
-        return this.lazy(e);
+      case "Var": {
+        const lazy = this.lazy(e);
+        return [lazy, lazy];
+      }
     }
-    return this.compile(e);
+    const code = this.compile(e);
+    return [this.suspender(e, code), code];
   }
 
   /** An attribute path's names: static strings, or dynamic names compiled. */
@@ -1101,7 +1104,7 @@ export class Evaluator {
       keys: sorted.map((d) => d.name),
       definitionOrder: defs.map((d) => d.name),
       positions: null,
-      hasOverrides,
+      overridesDispl: hasOverrides ? e.attrs.get("__overrides")!.displ! : -1,
       inheritFrom: e.inheritFromExprs ? e.inheritFromExprs.map((x) => this.lazy(x)) : null,
       dynamic: e.dynamicAttrs.map((d) => ({
         name: this.compile(d.name),
@@ -1149,10 +1152,8 @@ export class Evaluator {
       const newEnv = this.bindRecursive(c, env);
       for (let i = 0; i < sorted.length; i++) values[i] = newEnv.values[sorted[i]!.displ]!;
       dynEnv = newEnv;
-      const overrides = c.hasOverrides
-        ? newEnv.values[c.defs.find((d) => d.name === "__overrides")!.displ]
-        : undefined;
-      if (overrides !== undefined) {
+      if (c.overridesDispl >= 0) {
+        const overrides = newEnv.values[c.overridesDispl]!;
         const set = new Attrs(c.keys, values, positions);
         return this.override(c, newEnv, set, overrides);
       }
@@ -1221,10 +1222,7 @@ export class Evaluator {
    */
   private compileBinOp(e: ExprBinOp): Code {
     const op = e.op;
-    if (op === "//") {
-      const update = this.compileUpdate(e);
-      return (env) => update(env);
-    }
+    if (op === "//") return this.compileUpdate(e);
     const left = this.compile(e.left);
     const right = this.compile(e.right);
     const lp = exprPos(e.left);
