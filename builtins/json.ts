@@ -102,7 +102,7 @@ function toJSONValue(
       throw ev.error("TypeError", "cannot convert a thunk to JSON", null);
     }
     // CppNix's `forceValue(v, pos)`: an application is called from `where`.
-    const pending = l instanceof Thunk && l.state === ThunkState.Pending && l.expr === null;
+    const pending = l instanceof Thunk && l.isApplication;
     const v = pending ? ev.forceCalledFrom(l, env(), pos) : ev.force(l);
     if (v === null) return "null";
     if (typeof v === "boolean") return v ? "true" : "false";

@@ -116,7 +116,7 @@ export function toXML(
                 ? ev.force(a)
                 : a instanceof Thunk
                   ? a.state === ThunkState.Done
-                    ? a.value
+                    ? (a.value as Value)
                     : null
                   : a,
             );

@@ -176,6 +176,8 @@ export class Evaluator {
 
   /** `import` evaluates a file once: its value, by resolved path. */
   private readonly fileCache = new Map<string, Value>();
+  /** The expressions of the code that thunks run, for the position of a pending thunk. */
+  private readonly codeExprs = new Map<Code, Expr>();
 
   readonly currentSystem: string;
 
@@ -414,14 +416,20 @@ export class Evaluator {
     return this.force(l);
   }
 
+  /** Where the expression of a pending thunk is (not an application's). */
+  pendingPos(t: Thunk): Pos | undefined {
+    const e = t.state === ThunkState.Pending ? this.codeExprs.get(t.code!) : undefined;
+    return e && this.pos(t.env as Env, e.pos);
+  }
+
   force(l: Lazy): Value {
     if (!(l instanceof Thunk)) return l;
     switch (l.state) {
       case ThunkState.Done:
-        return l.value;
+        return l.value as Value;
       case ThunkState.Failed:
         // A copy, so that the frames this failure gets now stay off the stored error.
-        throw l.error instanceof NixError ? l.error.clone() : l.error;
+        throw l.value instanceof NixError ? l.value.clone() : l.value;
       case ThunkState.Blackhole:
         throw new InfiniteRecursion(l, undefined);
     }
@@ -433,7 +441,7 @@ export class Evaluator {
    * as CppNix's `forceValue(v, pos)` makes it.
    */
   forceCalledFrom(l: Lazy, env: Env | null, pos: number): Value {
-    if (l instanceof Thunk && l.state === ThunkState.Pending && l.expr === null) {
+    if (l instanceof Thunk && l.state === ThunkState.Application) {
       return this.evalThunk(l, env, pos);
     }
     return this.force(l);
@@ -447,8 +455,8 @@ export class Evaluator {
     let x = l;
     for (;;) {
       if (x instanceof Thunk) {
-        if (x.state === ThunkState.Done) x = x.value;
-        else if (x.state === ThunkState.Pending && x.expr === null) x = x.fn;
+        if (x.state === ThunkState.Done) x = x.value as Value;
+        else if (x.state === ThunkState.Application) x = x.value as Lazy;
         else return [null, -1];
       } else if (x instanceof Lambda) return [x.env, x.expr.pos];
       else return [null, -1];
@@ -457,29 +465,36 @@ export class Evaluator {
 
   /** Evaluates a pending thunk (an application called from `callEnv`/`callPos`). */
   private evalThunk(l: Thunk, callEnv: Env | null, callPos: number): Value {
+    const state = l.state;
     l.state = ThunkState.Blackhole;
     try {
-      const v = l.code
-        ? l.code(l.env!)
-        : this.callFunction1(this.forceCalledFrom(l.fn, callEnv, callPos), l.arg, callEnv, callPos);
-      l.value = v;
+      const v =
+        state === ThunkState.Pending
+          ? l.code!(l.env as Env)
+          : this.callFunction1(
+              this.forceCalledFrom(l.value as Lazy, callEnv, callPos),
+              l.env as Lazy,
+              callEnv,
+              callPos,
+            );
       l.state = ThunkState.Done;
-      l.expr = null;
       l.code = null;
       l.env = null;
-      l.fn = l.arg = null;
+      l.value = v;
       return v;
     } catch (e) {
       if (e instanceof NixError && e.kind === "Interrupted") {
         // An interruption is not the thunk's value: forcing it again evaluates it again.
-        l.state = ThunkState.Pending;
+        l.state = state;
       } else {
         // Where the cycle starts (CppNix's `handleEvalExceptionForThunk`).
-        if (e instanceof InfiniteRecursion && e.thunk === l && l.expr !== null) {
+        if (e instanceof InfiniteRecursion && e.thunk === l && state === ThunkState.Pending) {
           e.addTrace("entering the infinite recursion", undefined, "always");
         }
         l.state = ThunkState.Failed;
-        l.error = e;
+        l.code = null;
+        l.env = null;
+        l.value = e;
       }
       throw e;
     }
@@ -532,7 +547,7 @@ export class Evaluator {
         throw this.tooDeep(env, pos);
       }
       try {
-        if (x instanceof Thunk && x.state === ThunkState.Pending && x.expr === null) {
+        if (x instanceof Thunk && x.state === ThunkState.Application) {
           const [env, pos] = this.determinePos(x);
           goForced(this.forceCalledFrom(x, env, pos));
         } else goForced(this.force(x));
@@ -589,8 +604,9 @@ export class Evaluator {
           const level = e.level!;
           const displ = e.displ!;
           const code = this.compile(e);
+          this.codeExprs.set(code, e);
           // In a `rec` set or `let` being built, a later attribute is not there yet.
-          return (env) => this.lookupVar(level, displ, env) ?? new Thunk(e, code, env);
+          return (env) => this.lookupVar(level, displ, env) ?? new Thunk(code, env);
         }
     }
     return this.suspender(e);
@@ -598,12 +614,15 @@ export class Evaluator {
 
   /** Makes a thunk of `e` in an environment. */
   private suspender(e: Expr, code = this.compile(e)): MakeLazy {
-    return (env) => new Thunk(e, code, env);
+    this.codeExprs.set(code, e);
+    return (env) => new Thunk(code, env);
   }
 
   /** A thunk of `e` in `env` (the REPL's input, `--arg` values). */
   suspend(e: Expr, env: Env): Thunk {
-    return new Thunk(e, this.compile(e), env);
+    const code = this.compile(e);
+    this.codeExprs.set(code, e);
+    return new Thunk(code, env);
   }
 
   private literal(e: ExprInt | ExprString | ExprFloat | ExprPath): Value {
@@ -763,10 +782,12 @@ export class Evaluator {
         const condPos = exprPos(e.cond);
         const then = this.compile(e.then);
         const otherwise = this.compile(e.else);
+        // One call site for both branches: a branch first taken at the bottom of a deep
+        // recursion would otherwise deoptimise every frame of this closure above it.
         return (env) =>
-          this.evalBool(cond, condPos, env, "while evaluating a branch condition")
-            ? then(env)
-            : otherwise(env);
+          (this.evalBool(cond, condPos, env, "while evaluating a branch condition")
+            ? then
+            : otherwise)(env);
       }
       case "BinOp":
         return this.compileBinOp(e);
@@ -865,7 +886,7 @@ export class Evaluator {
     const displ = e.displ!;
     const forceVar = (l: Lazy, env: Env): Value => {
       if (!(l instanceof Thunk)) return l;
-      return l.state === ThunkState.Done ? l.value : this.forceAt(l, env, pos);
+      return l.state === ThunkState.Done ? (l.value as Value) : this.forceAt(l, env, pos);
     };
     switch (e.level!) {
       case 0:

@@ -35,7 +35,7 @@ export function printAmbiguous(l: Lazy, seen = new Set<object>()): string {
   // CppNix remembers a list by the value that holds it (a thunk here), a set by its bindings.
   const go = (x: Lazy, slot: object | null = null): void => {
     if (x instanceof Thunk) {
-      if (x.state === ThunkState.Done) return go(x.value, x);
+      if (x.state === ThunkState.Done) return go(x.value as Value, x);
       out +=
         x.state === ThunkState.Blackhole
           ? "\xc2\xabpotential infinite recursion\xc2\xbb"
@@ -105,7 +105,7 @@ export function showValue(l: Lazy): string {
       : printLiteralString(s);
   const go = (x: Lazy, depth: number): string => {
     if (x instanceof Thunk) {
-      return x.state === ThunkState.Done ? go(x.value, depth) : "\xc2\xabthunk\xc2\xbb";
+      return x.state === ThunkState.Done ? go(x.value as Value, depth) : "\xc2\xabthunk\xc2\xbb";
     }
     const v: Value = x;
     if (v instanceof Attrs) {
@@ -274,7 +274,7 @@ export function printValueRepl(ev: Evaluator, l: Lazy, options: ReplPrintOptions
   const print = (x: Lazy, depth: number): void => {
     // A lazily built, endlessly deep value stops here rather than overflowing (as CppNix).
     if (depth > ev.maxCallDepth) {
-      const pos = x instanceof Thunk && x.expr && x.env ? x.env.source.pos(x.expr.pos) : undefined;
+      const pos = x instanceof Thunk ? ev.pendingPos(x) : undefined;
       throw new NixError("StackOverflowError", "stack overflow; max-call-depth exceeded", pos);
     }
     try {
