@@ -46,6 +46,10 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
     name,
     arity: 2,
     strictArgs: true,
+    fast: (ev, x, y) =>
+      typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)
+        ? ev.intOp(op, x, y, null, -1)
+        : undefined,
     doc: `Return the ${name === "add" ? "sum" : name === "sub" ? "difference" : name === "mul" ? "product" : "quotient"} of the numbers *e1* and *e2*.\n\n    builtins.${name} 6 3`,
     impl(ev, [a, b], site) {
       const x = ev.force(a!);
@@ -130,6 +134,7 @@ export const arithmeticBuiltins: Builtin[] = [
     name: "lessThan",
     arity: 2,
     strictArgs: true,
+    fast: (ev, x, y) => (typeof x === "number" && typeof y === "number" ? x < y : undefined),
     doc: "Return `true` if *e1* is less than *e2*, and `false` otherwise.\n\n    builtins.lessThan 1 2",
     impl: (ev, [a, b], site) => lessThan(ev, ev.force(a!), ev.force(b!), site),
   },

@@ -33,6 +33,13 @@ export interface Builtin {
    * make thunks of them.
    */
   readonly strictArgs?: boolean;
+  /**
+   * For a `strictArgs` builtin of two arguments: its result for two forced arguments of the
+   * common kind (two small integers for arithmetic), or undefined to go through `impl`. A call
+   * then needs no argument list and no call site (half of the garbage of `a - b`); errors
+   * still get the builtin's frame.
+   */
+  readonly fast?: (ev: Evaluator, x: Value, y: Value) => Value | undefined;
 }
 
 /** Where a builtin was called: its errors are reported there. */
@@ -64,7 +71,15 @@ export function installBuiltins(ev: Evaluator, builtins: readonly Builtin[]): vo
     } else if (b.arity === 0) value = b.impl(ev, [], { env: null, pos: -1 });
     else {
       const impl = (args: Lazy[], env: Env | null, pos: number) => b.impl(ev, args, { env, pos });
-      value = new PrimOp(name, b.arity, impl, b.addTrace ?? true, b.strictArgs ?? false);
+      const fast = b.fast;
+      value = new PrimOp(
+        name,
+        b.arity,
+        impl,
+        b.addTrace ?? true,
+        b.strictArgs ?? false,
+        fast ? (x, y) => fast(ev, x, y) : null,
+      );
     }
     set.set(name, value);
     ev.defineGlobal(plain.has(name) ? name : `__${name}`, value);

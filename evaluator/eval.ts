@@ -1702,8 +1702,13 @@ export class Evaluator {
   private callStrict2(f: PrimOp, a: MakeLazy, b: MakeLazy, env: Env, pos: number): Value {
     this.enterCall(env, pos);
     try {
-      const x = a(env);
-      const y = b(env);
+      // Forced in order, as the builtin would: the first before the second is evaluated.
+      const x = this.force(a(env));
+      const y = this.force(b(env));
+      if (f.fast !== null) {
+        const r = f.fast(x, y);
+        if (r !== undefined) return r;
+      }
       return f.impl([x, y], env, pos);
     } catch (e) {
       if (e instanceof NixError && f.addTrace) {

@@ -223,6 +223,8 @@ export class PrimOp {
     readonly addTrace = true,
     /** Forces its arguments first, in order (registry.ts's `strictArgs`). */
     readonly strictArgs = false,
+    /** The result for two forced arguments of the common kind, or undefined (registry.ts's `fast`). */
+    readonly fast: ((x: Value, y: Value) => Value | undefined) | null = null,
   ) {}
 }
 
