@@ -42,21 +42,22 @@ function arith(name: "add" | "sub" | "mul" | "div", op: "+" | "-" | "*" | "/"): 
     name === "div"
       ? `while evaluating the second operand of the ${what}`
       : `while evaluating the second argument of the ${what}`;
+  // Two safe integers (and no division by zero): the common case, computed directly.
+  const fast = (ev: Evaluator, x: Value, y: Value): Value | undefined =>
+    typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)
+      ? ev.intOp(op, x, y, null, -1)
+      : undefined;
   return {
     name,
     arity: 2,
     strictArgs: true,
-    fast: (ev, x, y) =>
-      typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)
-        ? ev.intOp(op, x, y, null, -1)
-        : undefined,
+    fast,
     doc: `Return the ${name === "add" ? "sum" : name === "sub" ? "difference" : name === "mul" ? "product" : "quotient"} of the numbers *e1* and *e2*.\n\n    builtins.${name} 6 3`,
     impl(ev, [a, b], site) {
       const x = ev.force(a!);
       const y = ev.force(b!);
-      if (typeof x === "number" && typeof y === "number" && (name !== "div" || y !== 0)) {
-        return ev.intOp(op, x, y, null, -1);
-      }
+      const r = fast(ev, x, y);
+      if (r !== undefined) return r;
       if (name === "div") {
         const f2 = forceFloat(ev, y, site, second);
         if (f2 === 0) throw ev.error("EvalError", "division by zero", null);

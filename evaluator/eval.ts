@@ -603,10 +603,9 @@ export class Evaluator {
         if (!e.fromWith) {
           const level = e.level!;
           const displ = e.displ!;
-          const code = this.compile(e);
-          this.codeExprs.set(code, e);
+          const suspend = this.suspender(e);
           // In a `rec` set or `let` being built, a later attribute is not there yet.
-          return (env) => this.lookupVar(level, displ, env) ?? new Thunk(code, env);
+          return (env) => this.lookupVar(level, displ, env) ?? suspend(env);
         }
     }
     return this.suspender(e);
@@ -619,10 +618,8 @@ export class Evaluator {
   }
 
   /** A thunk of `e` in `env` (the REPL's input, `--arg` values). */
-  suspend(e: Expr, env: Env): Thunk {
-    const code = this.compile(e);
-    this.codeExprs.set(code, e);
-    return new Thunk(code, env);
+  suspend(e: Expr, env: Env): Lazy {
+    return this.suspender(e)(env);
   }
 
   private literal(e: ExprInt | ExprString | ExprFloat | ExprPath): Value {
@@ -1711,9 +1708,7 @@ export class Evaluator {
       }
       return f.impl([x, y], env, pos);
     } catch (e) {
-      if (e instanceof NixError && f.addTrace) {
-        e.addTrace(`while calling the '${f.name}' builtin`, this.pos(env, pos));
-      }
+      this.builtinFrame(e, f, env, pos);
       throw e;
     } finally {
       this.callDepth--;
@@ -1725,14 +1720,14 @@ export class Evaluator {
     try {
       return primOp.impl(args, env, pos);
     } catch (e) {
-      if (e instanceof NixError && primOp.addTrace) {
-        e.addTrace(
-          `while calling the '${primOp.name}' builtin`,
-          env ? this.pos(env, pos) : undefined,
-        );
-      }
+      this.builtinFrame(e, primOp, env, pos);
       throw e;
     }
+  }
+
+  /** CppNix's "while calling the 'NAME' builtin" frame, for a builtin that has it. */
+  private builtinFrame(e: unknown, primOp: PrimOp, env: Env | null, pos: number): void {
+    if (primOp.addTrace) this.addFrame(e, `while calling the '${primOp.name}' builtin`, env, pos);
   }
 
   private lambdaName(e: ExprLambda): string {
