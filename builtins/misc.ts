@@ -19,6 +19,7 @@ import {
   showType,
   type Lazy,
   type Value,
+  envSource,
 } from "../evaluator/value.js";
 import { NixError } from "../lang/errors.js";
 import { Args, argContext, inContext, requireAttr } from "./args.js";
@@ -129,7 +130,7 @@ export const miscBuiltins: Builtin[] = [
       if (v instanceof Lambda && v.expr.formals) {
         for (const formal of v.expr.formals.formals) {
           map.set(formal.name, formal.default !== null);
-          positions.set(formal.name, { source: v.env.source, offset: formal.pos });
+          positions.set(formal.name, { source: envSource(v.env), offset: formal.pos });
         }
       }
       return Attrs.fromMap(map, positions);

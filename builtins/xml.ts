@@ -17,6 +17,7 @@ import {
   type AttrPosition,
   type Lazy,
   type Value,
+  envSource,
 } from "../evaluator/value.js";
 import { showFloat } from "../lang/printer.js";
 import type { Builtin, CallSite } from "./registry.js";
@@ -142,7 +143,7 @@ export function toXML(
         close(depth, "list");
       } else if (v instanceof Lambda) {
         const attrs: Record<string, string> = {};
-        posAttrs(attrs, { source: v.env.source, offset: v.expr.pos });
+        posAttrs(attrs, { source: envSource(v.env), offset: v.expr.pos });
         open(depth, "function", attrs);
         const formals = v.expr.formals;
         if (formals) {

@@ -47,8 +47,10 @@ import { Thunk, ThunkState } from "./thunk.js";
 import {
   nixInt,
   Attrs,
-  Env,
+  envSource,
+  envUp,
   Lambda,
+  rootEnv,
   NixFloat,
   NixPath,
   NixString,
@@ -58,6 +60,7 @@ import {
   typeOf,
   type AttrPosition,
   type Code,
+  type Env,
   type LambdaCode,
   type Lazy,
   type MakeLazy,
@@ -284,11 +287,7 @@ export class Evaluator {
     );
     const names = scope.names();
     checkScopes(expr, source, this.globalNames, names);
-    const scopeEnv = new Env(
-      this.fileEnv(source),
-      names.map((n) => scope.get(n)!),
-      source,
-    );
+    const scopeEnv = [this.fileEnv(source) as Lazy, ...names.map((n) => scope.get(n)!)] as Env;
     return this.compile(expr)(scopeEnv);
   }
 
@@ -353,17 +352,17 @@ export class Evaluator {
 
   /** The environment a file's top expression is evaluated in. */
   fileEnv(source: Source): Env {
-    return new Env(null, this.globalValues, source);
+    return rootEnv(source);
   }
 
   // --- errors --------------------------------------------------------------------------------
 
   error(kind: ErrorKind, message: string, env: Env | null, offset = -1): NixError {
-    return new NixError(kind, message, env && offset >= 0 ? env.source.pos(offset) : undefined);
+    return new NixError(kind, message, env && offset >= 0 ? envSource(env).pos(offset) : undefined);
   }
 
   private pos(env: Env, offset: number): Pos | undefined {
-    return offset >= 0 ? env.source.pos(offset) : undefined;
+    return offset >= 0 ? envSource(env).pos(offset) : undefined;
   }
 
   /** Runs `f`, adding a `… while …` frame to a Nix error it throws. */
@@ -603,6 +602,10 @@ export class Evaluator {
         if (!e.fromWith) {
           const level = e.level!;
           const displ = e.displ!;
+          if (level < 0) {
+            const globals = this.globalValues;
+            return () => globals[displ]!;
+          }
           const suspend = this.suspender(e);
           // In a `rec` set or `let` being built, a later attribute is not there yet.
           return (env) => this.lookupVar(level, displ, env) ?? suspend(env);
@@ -636,18 +639,21 @@ export class Evaluator {
 
   private lookupVar(level: number, displ: number, env: Env): Lazy {
     let en = env;
-    for (let l = level; l > 0; l--) en = en.up!;
-    return en.values[displ]!;
+    for (let l = level; l > 0; l--) en = envUp(en);
+    return en[displ + 1]!;
   }
 
-  /** A variable bound by a `with`: searched in the `with` sets from the innermost outwards. */
-  private lookupWith(name: string, level: number, env: Env, pos: number): Lazy {
-    let en: Env | null = env;
-    for (let l = level; l > 0; l--) en = en!.up;
-    for (; en; en = en.up) {
-      if (!en.isWith) continue;
+  /**
+   * A variable bound by a `with`: searched in the `with` sets (`withLevels` environments up)
+   * from the innermost outwards.
+   */
+  private lookupWith(name: string, withLevels: number[], env: Env, pos: number): Lazy {
+    let en = env;
+    let level = 0;
+    for (const withLevel of withLevels) {
+      for (; level < withLevel; level++) en = envUp(en);
       const attrs = this.forceAttrs(
-        en.values[0]!,
+        en[1]!,
         null,
         -1,
         "while evaluating the first subexpression of a with expression",
@@ -834,7 +840,7 @@ export class Evaluator {
       case "With": {
         const attrs = this.lazy(e.attrs);
         const body = this.compile(e.body);
-        return (env) => body(new Env(env, [attrs(env)], env.source, true));
+        return (env) => body([env as Lazy, attrs(env)] as Env);
       }
       case "OpHasAttr": {
         const subject = this.compile(e.subject);
@@ -864,10 +870,10 @@ export class Evaluator {
         };
       }
       case "Pos":
-        return (env) => this.posAttrs({ source: env.source, offset: e.pos });
+        return (env) => this.posAttrs({ source: envSource(env), offset: e.pos });
       case "InheritFrom": {
-        const displ = e.displacement;
-        return (env) => this.force(env.values[displ]!);
+        const slot = e.displacement + 1;
+        return (env) => this.force(env[slot]!);
       }
     }
   }
@@ -877,21 +883,26 @@ export class Evaluator {
     const pos = e.pos;
     if (e.fromWith) {
       const name = e.name;
-      const level = e.level!;
-      return (env) => this.force(this.lookupWith(name, level, env, pos));
+      const withLevels = e.withLevels!;
+      return (env) => this.force(this.lookupWith(name, withLevels, env, pos));
     }
     const displ = e.displ!;
+    const slot = displ + 1;
     const forceVar = (l: Lazy, env: Env): Value => {
       if (!(l instanceof Thunk)) return l;
       return l.state === ThunkState.Done ? (l.value as Value) : this.forceAt(l, env, pos);
     };
     switch (e.level!) {
+      case -1: {
+        const globals = this.globalValues;
+        return (env) => forceVar(globals[displ]!, env);
+      }
       case 0:
-        return (env) => forceVar(env.values[displ]!, env);
+        return (env) => forceVar(env[slot]!, env);
       case 1:
-        return (env) => forceVar(env.up!.values[displ]!, env);
+        return (env) => forceVar(envUp(env)[slot]!, env);
       case 2:
-        return (env) => forceVar(env.up!.up!.values[displ]!, env);
+        return (env) => forceVar(envUp(envUp(env))[slot]!, env);
       default: {
         const level = e.level!;
         return (env) => forceVar(this.lookupVar(level, displ, env), env);
@@ -1138,17 +1149,13 @@ export class Evaluator {
    * (`inherit x` sees the enclosing scope).
    */
   private bindRecursive(c: CompiledAttrs, env: Env): Env {
-    const values: Lazy[] = new Array(c.defs.length);
-    const newEnv = new Env(env, values, env.source);
+    const newEnv = new Array(c.defs.length + 1) as Env;
+    newEnv[0] = env as Lazy;
     const fromEnv = c.inheritFrom
-      ? new Env(
-          newEnv,
-          c.inheritFrom.map((make) => make(newEnv)),
-          env.source,
-        )
+      ? ([newEnv as Lazy, ...c.inheritFrom.map((make) => make(newEnv))] as Env)
       : newEnv;
     for (const d of c.defs) {
-      values[d.displ] = d.make(
+      newEnv[d.displ + 1] = d.make(
         d.kind === "plain" ? newEnv : d.kind === "inherited" ? env : fromEnv,
       );
     }
@@ -1159,29 +1166,26 @@ export class Evaluator {
     const e = c.expr;
     // The positions of the static attributes are the same on every evaluation of `e` (which
     // belongs to one source): worked out once and shared.
-    const positions = (c.positions ??= c.sorted.map((d) => ({
-      source: env.source,
-      offset: d.pos,
-    })));
+    let positions = c.positions;
+    if (positions === null) {
+      const source = envSource(env);
+      positions = c.positions = c.sorted.map((d) => ({ source, offset: d.pos }));
+    }
     const sorted = c.sorted;
     const values: Lazy[] = new Array(sorted.length);
     let dynEnv = env;
     if (e.recursive) {
       const newEnv = this.bindRecursive(c, env);
-      for (let i = 0; i < sorted.length; i++) values[i] = newEnv.values[sorted[i]!.displ]!;
+      for (let i = 0; i < sorted.length; i++) values[i] = newEnv[sorted[i]!.displ + 1]!;
       dynEnv = newEnv;
       if (c.overridesDispl >= 0) {
-        const overrides = newEnv.values[c.overridesDispl]!;
+        const overrides = newEnv[c.overridesDispl + 1]!;
         const set = new Attrs(c.keys, values, positions);
         return this.override(c, newEnv, set, overrides);
       }
     } else {
       const fromEnv = c.inheritFrom
-        ? new Env(
-            env,
-            c.inheritFrom.map((make) => make(env)),
-            env.source,
-          )
+        ? ([env as Lazy, ...c.inheritFrom.map((make) => make(env))] as Env)
         : env;
       for (let i = 0; i < sorted.length; i++) {
         const d = sorted[i]!;
@@ -1206,7 +1210,7 @@ export class Evaluator {
       if (p !== undefined) pos.set(name, p);
       else pos.delete(name);
       const def = c.expr.attrs.get(name);
-      if (def) newEnv.values[def.displ!] = l;
+      if (def) newEnv[def.displ! + 1] = l;
     }
     const overridden = Attrs.fromMap(map, pos);
     return c.dynamic.length > 0 ? this.addDynamic(c, overridden, newEnv) : overridden;
@@ -1229,7 +1233,7 @@ export class Evaluator {
         );
       }
       map.set(name, d.value(dynEnv));
-      positions.set(name, { source: dynEnv.source, offset: d.pos });
+      positions.set(name, { source: envSource(dynEnv), offset: d.pos });
     }
     return Attrs.fromMap(map, positions);
   }
@@ -1351,19 +1355,19 @@ export class Evaluator {
               acc = new NixFloat(acc.value + Number(v));
             else {
               const msg = `cannot add ${showType(v)} to a float`;
-              throw this.error("EvalError", msg, env, partPos(e, i, env.source.text));
+              throw this.error("EvalError", msg, env, partPos(e, i, envSource(env).text));
             }
           } else if (typeof v === "number" || typeof v === "bigint") {
             const r = typeof acc === "number" && typeof v === "number" ? acc + v : NaN;
             // Beyond safe integers, checked 64-bit addition (an overflow is at the operand).
             acc = Number.isSafeInteger(r)
               ? r
-              : this.intOp("+", acc, v, env, partPos(e, i, env.source.text));
+              : this.intOp("+", acc, v, env, partPos(e, i, envSource(env).text));
           } else if (v instanceof NixFloat) {
             acc = new NixFloat(Number(acc) + v.value);
           } else {
             const msg = `cannot add ${showType(v)} to an integer`;
-            throw this.error("EvalError", msg, env, partPos(e, i, env.source.text));
+            throw this.error("EvalError", msg, env, partPos(e, i, envSource(env).text));
           }
         }
         return acc;
@@ -1376,7 +1380,7 @@ export class Evaluator {
       let s: string;
       if (typeof first === "string") s = first;
       else {
-        const pos = partPos(e, 0, env.source.text);
+        const pos = partPos(e, 0, envSource(env).text);
         s = this.coerceToString(first, (context = new Set()), env, pos, opts, segment);
       }
       for (let i = 1; i < parts.length; i++) {
@@ -1385,7 +1389,7 @@ export class Evaluator {
         evaluating = -1;
         if (typeof v === "string") s += v;
         else {
-          const pos = partPos(e, i, env.source.text);
+          const pos = partPos(e, i, envSource(env).text);
           s += this.coerceToString(v, (context ??= new Set()), env, pos, opts, segment);
         }
       }
@@ -1412,7 +1416,7 @@ export class Evaluator {
 
   /** An environment that only locates positions in `source` (for a call at an attribute). */
   siteEnv(source: Source): Env {
-    return new Env(null, [], source);
+    return rootEnv(source);
   }
 
   /**
@@ -1739,14 +1743,14 @@ export class Evaluator {
     const formals = e.formals;
     if (formals === null) {
       try {
-        return f.code.body(new Env(f.env, [arg], f.env.source));
+        return f.code.body([f.env as Lazy, arg] as Env);
       } catch (err) {
         throw this.callFrames(err, f, callEnv, callPos);
       }
     }
-    const values: Lazy[] = new Array(formals.formals.length + (e.arg === null ? 0 : 1));
-    const newEnv = new Env(f.env, values, f.env.source);
-    if (e.arg !== null) values[0] = arg;
+    const newEnv = new Array(formals.formals.length + (e.arg === null ? 1 : 2)) as Env;
+    newEnv[0] = f.env as Lazy;
+    if (e.arg !== null) newEnv[1] = arg;
     // Errors about the argument itself also show where the function was called (CppNix).
     const fromCallSite = (err: NixError): NixError =>
       callEnv && callPos >= 0 ? err.addTrace("from call site", this.pos(callEnv, callPos)) : err;
@@ -1768,10 +1772,10 @@ export class Evaluator {
       const formal = formals.formals[i]!;
       const l = attrs.get(formal.name);
       if (l !== undefined) {
-        values[formal.displ!] = l;
+        newEnv[formal.displ! + 1] = l;
         used++;
       } else if (defaults[i]) {
-        values[formal.displ!] = defaults[i]!(newEnv);
+        newEnv[formal.displ! + 1] = defaults[i]!(newEnv);
       } else {
         throw fromCallSite(
           this.error(

@@ -27,6 +27,7 @@ import {
   PrimOpApp,
   type Lazy,
   type Value,
+  envSource,
 } from "./value.js";
 
 /** `nix-instantiate --eval`'s output for a value (a byte string, without the newline). */
@@ -150,7 +151,7 @@ export function showValue(l: Lazy): string {
     if (v instanceof NixString) return str(v.s);
     if (v instanceof Lambda) {
       const name = v.expr.name === null ? "" : ` ${v.expr.name}`;
-      return `\xc2\xablambda${name} @ ${showPos(v.env.source.pos(v.expr.pos))}\xc2\xbb`;
+      return `\xc2\xablambda${name} @ ${showPos(envSource(v.env).pos(v.expr.pos))}\xc2\xbb`;
     }
     if (v instanceof PrimOp) return `\xc2\xabprimop ${v.name}\xc2\xbb`;
     if (v instanceof PrimOpApp) return `\xc2\xabpartially applied primop ${v.primOp.name}\xc2\xbb`;
@@ -290,7 +291,7 @@ export function printValueRepl(ev: Evaluator, l: Lazy, options: ReplPrintOptions
       else if (Array.isArray(v)) printList(v, x instanceof Thunk ? x : v, depth);
       else if (v instanceof Lambda) {
         const name = v.expr.name === null ? "" : ` ${v.expr.name}`;
-        const pos = showPos(v.env.source.pos(v.expr.pos));
+        const pos = showPos(envSource(v.env).pos(v.expr.pos));
         out += paint(ansi.blue, `\xc2\xablambda${name} @ ${pos}\xc2\xbb`);
       } else if (v instanceof PrimOp) {
         out += paint(ansi.blue, `\xc2\xabprimop ${v.name}\xc2\xbb`);

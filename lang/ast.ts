@@ -73,12 +73,13 @@ export interface ExprVar extends Node {
   readonly name: string;
   /**
    * Set by scope resolution (lang/scope.ts): how many environments up the variable lives, and
-   * its index there; when `fromWith`, `level` leads to the innermost `with` and the name is
-   * looked up in the `with` sets from there outwards.
+   * its index there (`level` -1: a global, index `displ` among the globals); when `fromWith`,
+   * the name is looked up in the `with` sets `withLevels` environments up, innermost first.
    */
   level?: number;
   displ?: number;
   fromWith?: boolean;
+  withLevels?: number[];
 }
 
 /** An attribute name in a path: static, or `${e}` / `"…${e}…"`. */

@@ -2,11 +2,13 @@
  * Static scope resolution, as CppNix's `bindVars`: every variable is looked up in the lexical
  * scopes around it before anything is evaluated, so that an unbound variable is an error even in
  * code that never runs (`undefined variable 'y'`, also for `nix-instantiate --parse`), and gets
- * its address: `level` environments up, index `displ` there (or `fromWith`).
+ * its address: `level` environments up, index `displ` there (or a global's index, or
+ * `fromWith` and the levels of the `with`s around it).
  *
  * Environments, as the evaluator builds them: a lambda's holds its argument (index 0, if any)
  * then its formals in source order; a `let`'s or `rec` set's holds its static attributes in
- * definition order; a `with`'s holds the set. Globals live in the outermost environment.
+ * definition order; a `with`'s holds the set. Globals, in the outermost scope, are looked up
+ * directly (level -1), not through environments.
  *
  * Scopes, as CppNix builds them: a `rec { … }` or `let` binds its static names for its plain
  * attribute values, its `inherit (e)` sources and its body; a plain `inherit x;` looks `x` up
@@ -55,11 +57,11 @@ export function checkScopes(
   /** Sets the address of `v`; false if it is unbound. */
   function lookup(v: ExprVar, scope: Scope | null): boolean {
     const name = v.name;
-    let withLevel = -1;
+    let withLevels: number[] | null = null;
     let level = 0;
     for (let s = scope; s; s = s.up, level++) {
       if (s.isWith) {
-        if (withLevel === -1) withLevel = level;
+        (withLevels ??= []).push(level);
       } else if (s.arg === name) {
         v.level = level;
         v.displ = 0;
@@ -68,17 +70,18 @@ export function checkScopes(
       } else if (s.names !== null) {
         const def = s.names.get(name);
         if (def !== undefined) {
-          v.level = level;
+          v.level = s.up === null ? -1 : level;
           v.displ = def.displ!;
           v.fromWith = false;
           return true;
         }
       }
     }
-    if (withLevel === -1) return false;
-    v.level = withLevel;
+    if (withLevels === null) return false;
+    v.level = withLevels[0]!;
     v.displ = 0;
     v.fromWith = true;
+    v.withLevels = withLevels;
     return true;
   }
 

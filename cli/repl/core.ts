@@ -31,13 +31,14 @@ import type { Evaluator } from "../../evaluator/eval.js";
 import { printValueRepl } from "../../evaluator/print.js";
 import {
   Attrs,
-  Env,
+  envSource,
   Lambda,
   NixPath,
   NixString,
   PrimOp,
   showType,
   type AttrPosition,
+  type Env,
   type Lazy,
   type Value,
 } from "../../evaluator/value.js";
@@ -429,7 +430,7 @@ export class Repl {
   private scopeEnv(expr: Expr, source: Source): Env {
     this.scope ??= { names: [...this.vars.keys()], values: [...this.vars.values()] };
     checkScopes(expr, source, this.ev.globalNames, this.scope.names);
-    return new Env(this.ev.fileEnv(source), this.scope.values, source);
+    return [this.ev.fileEnv(source) as Lazy, ...this.scope.values] as Env;
   }
 
   private evalParsed(expr: Expr, source: Source): Value {
@@ -650,7 +651,7 @@ export class Repl {
     }
     if (v instanceof Lambda) {
       const e = v.expr;
-      const source = v.env.source;
+      const source = envSource(v.env);
       const comment = sourceDocs(source, this.ev.experimentalFeatures).lambda(e.start);
       const text = comment ? docCommentText(source, comment) : "";
       let out = e.name === null ? "Function " : `Function \`${e.name}\`\\\n  \xe2\x80\xa6 `;
@@ -691,8 +692,8 @@ export class Repl {
       return { file: s, line: 1 };
     }
     if (v instanceof Lambda) {
-      const pos = v.env.source.pos(v.expr.pos);
-      const origin = v.env.source.origin;
+      const pos = envSource(v.env).pos(v.expr.pos);
+      const origin = envSource(v.env).origin;
       if (origin.kind !== "file") throw replError(`'${showPos(pos)}' cannot be shown in an editor`);
       return { file: origin.path, line: pos.line };
     }
