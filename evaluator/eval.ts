@@ -1751,9 +1751,6 @@ export class Evaluator {
     const newEnv = new Array(formals.formals.length + (e.arg === null ? 1 : 2)) as Env;
     newEnv[0] = f.env as Lazy;
     if (e.arg !== null) newEnv[1] = arg;
-    // Errors about the argument itself also show where the function was called (CppNix).
-    const fromCallSite = (err: NixError): NixError =>
-      callEnv && callPos >= 0 ? err.addTrace("from call site", this.pos(callEnv, callPos)) : err;
     let attrs: Attrs;
     try {
       attrs = this.forceAttrs(
@@ -1763,7 +1760,7 @@ export class Evaluator {
         "while evaluating the value passed for the lambda argument",
       );
     } catch (err) {
-      if (err instanceof NixError) fromCallSite(err);
+      if (err instanceof NixError) this.fromCallSite(err, callEnv, callPos);
       throw err;
     }
     let used = 0;
@@ -1777,13 +1774,15 @@ export class Evaluator {
       } else if (defaults[i]) {
         newEnv[formal.displ! + 1] = defaults[i]!(newEnv);
       } else {
-        throw fromCallSite(
+        throw this.fromCallSite(
           this.error(
             "TypeError",
             `function '${this.lambdaName(e)}' called without required argument '${formal.name}'`,
             f.env,
             e.pos,
           ),
+          callEnv,
+          callPos,
         );
       }
     }
@@ -1791,13 +1790,15 @@ export class Evaluator {
       const known = new Set(formals.formals.map((x) => x.name));
       for (const name of attrs.names()) {
         if (!known.has(name)) {
-          throw fromCallSite(
+          throw this.fromCallSite(
             this.error(
               "TypeError",
               `function '${this.lambdaName(e)}' called with unexpected argument '${name}'`,
               f.env,
               e.pos,
             ).withSuggestions(known, name),
+            callEnv,
+            callPos,
           );
         }
       }
@@ -1807,6 +1808,13 @@ export class Evaluator {
     } catch (err) {
       throw this.callFrames(err, f, callEnv, callPos);
     }
+  }
+
+  /** An error about a lambda's argument: it also shows where the function was called (CppNix). */
+  private fromCallSite(err: NixError, callEnv: Env | null, callPos: number): NixError {
+    return callEnv && callPos >= 0
+      ? err.addTrace("from call site", this.pos(callEnv, callPos))
+      : err;
   }
 
   /**
