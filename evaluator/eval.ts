@@ -599,7 +599,7 @@ export class Evaluator {
         // Its code returns the value it made once.
         return this.compile(e);
       case "Var":
-        if (!e.fromWith) {
+        if (e.withLevels === null) {
           const level = e.level!;
           const displ = e.displ!;
           if (level < 0) {
@@ -881,9 +881,9 @@ export class Evaluator {
   /** A variable: looked up by (level, index), or in the `with` sets. */
   private compileVar(e: ExprVar): Code {
     const pos = e.pos;
-    if (e.fromWith) {
+    if (e.withLevels) {
       const name = e.name;
-      const withLevels = e.withLevels!;
+      const withLevels = e.withLevels;
       return (env) => this.force(this.lookupWith(name, withLevels, env, pos));
     }
     const displ = e.displ!;

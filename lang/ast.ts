@@ -73,13 +73,13 @@ export interface ExprVar extends Node {
   readonly name: string;
   /**
    * Set by scope resolution (lang/scope.ts): how many environments up the variable lives, and
-   * its index there (`level` -1: a global, index `displ` among the globals); when `fromWith`,
-   * the name is looked up in the `with` sets `withLevels` environments up, innermost first.
+   * its index there (`level` -1: a global, index `displ` among the globals); or, when it is
+   * bound by no scope, the levels of the `with`s around it, innermost first (else null): the
+   * name is looked up in their sets.
    */
   level?: number;
   displ?: number;
-  fromWith?: boolean;
-  withLevels?: number[];
+  withLevels?: number[] | null;
 }
 
 /** An attribute name in a path: static, or `${e}` / `"…${e}…"`. */

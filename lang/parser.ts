@@ -641,7 +641,7 @@ class Parser {
       pos: noPos,
       level: 0,
       displ: 0,
-      fromWith: false,
+      withLevels: null,
     };
   }
 
@@ -724,7 +724,7 @@ class Parser {
         pos: start,
         level: 0,
         displ: 0,
-        fromWith: false,
+        withLevels: null,
       };
       const c = this.call(start, subject, [orVar], start, end);
       c.cursedOrEnd = end;
@@ -740,7 +740,7 @@ class Parser {
         const name = this.takeName();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
-        return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, fromWith: false };
+        return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, withLevels: null };
       }
       case Tok.Int:
         return this.intLiteral();
@@ -1249,7 +1249,7 @@ class Parser {
       } else {
         attrs.attrs.set(name, {
           kind: "inherited",
-          value: { kind: "Var", name, start: pos, end, pos, level: 0, displ: 0, fromWith: false },
+          value: { kind: "Var", name, start: pos, end, pos, level: 0, displ: 0, withLevels: null },
           pos,
           displ: 0,
         });

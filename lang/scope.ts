@@ -3,7 +3,7 @@
  * scopes around it before anything is evaluated, so that an unbound variable is an error even in
  * code that never runs (`undefined variable 'y'`, also for `nix-instantiate --parse`), and gets
  * its address: `level` environments up, index `displ` there (or a global's index, or
- * `fromWith` and the levels of the `with`s around it).
+ * the levels of the `with`s it is looked up in).
  *
  * Environments, as the evaluator builds them: a lambda's holds its argument (index 0, if any)
  * then its formals in source order; a `let`'s or `rec` set's holds its static attributes in
@@ -65,14 +65,14 @@ export function checkScopes(
       } else if (s.arg === name) {
         v.level = level;
         v.displ = 0;
-        v.fromWith = false;
+        v.withLevels = null;
         return true;
       } else if (s.names !== null) {
         const def = s.names.get(name);
         if (def !== undefined) {
           v.level = s.up === null ? -1 : level;
           v.displ = def.displ!;
-          v.fromWith = false;
+          v.withLevels = null;
           return true;
         }
       }
@@ -80,7 +80,6 @@ export function checkScopes(
     if (withLevels === null) return false;
     v.level = withLevels[0]!;
     v.displ = 0;
-    v.fromWith = true;
     v.withLevels = withLevels;
     return true;
   }
