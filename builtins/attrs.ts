@@ -6,7 +6,7 @@
 
 import type { Evaluator } from "../evaluator/eval.js";
 import { Thunk } from "../evaluator/thunk.js";
-import { Attrs, type AttrPosition, type Lazy } from "../evaluator/value.js";
+import { Attrs, rootEnv, type AttrPosition, type Lazy } from "../evaluator/value.js";
 import { inContext, missingAttr, requireAttr, withArgs as def } from "./args.js";
 import type { Builtin, CallSite } from "./registry.js";
 
@@ -125,7 +125,7 @@ export const attrsBuiltins: Builtin[] = [
           const p = item.position("name");
           names[i] = ev.forceStringNoContext(
             v,
-            p ? ev.siteEnv(p.source) : null,
+            p ? rootEnv(p.source) : null,
             p ? p.offset : -1,
             "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs",
           );

@@ -23,6 +23,7 @@ import {
   NixFloat,
   NixPath,
   NixString,
+  rootEnv,
   showType,
   type AttrPosition,
   type Lazy,
@@ -95,7 +96,7 @@ function toJSONValue(
   copyToStore: boolean,
 ): string {
   // Where, as an environment (for its source) and an offset: made only when needed.
-  const env = () => (where ? ev.siteEnv(where.source) : null);
+  const env = () => (where ? rootEnv(where.source) : null);
   const pos = where ? where.offset : -1;
   return ev.withCallDepthAt(where, () => {
     if (!state.strict && l instanceof Thunk && l.state !== ThunkState.Done) {

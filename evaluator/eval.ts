@@ -33,7 +33,7 @@ import type {
   ExprString,
   ExprVar,
 } from "../lang/ast.js";
-import { NixError, type ErrorKind } from "../lang/errors.js";
+import { NixError, type ErrorKind, type TracePrint } from "../lang/errors.js";
 import { canonPath } from "../lang/path.js";
 import { showExpr } from "../lang/printer.js";
 import { parse, type ParseOptions } from "../lang/parser.js";
@@ -527,7 +527,7 @@ export class Evaluator {
   withCallDepthAt<T>(p: AttrPosition | undefined, f: () => T): T {
     if (++this.callDepth > this.depthLimit) {
       this.callDepth--;
-      throw p ? this.tooDeep(this.siteEnv(p.source), p.offset) : this.tooDeep(null, -1);
+      throw p ? this.tooDeep(rootEnv(p.source), p.offset) : this.tooDeep(null, -1);
     }
     try {
       return f();
@@ -1219,6 +1219,7 @@ export class Evaluator {
   /** A set's dynamic attributes (`${e} = …;`, a null name adds none) added to `set`. */
   private addDynamic(c: CompiledAttrs, set: Attrs, dynEnv: Env): Attrs {
     const [map, positions] = set.toMaps();
+    const source = envSource(dynEnv);
     for (const d of c.dynamic) {
       const nameValue = d.name(dynEnv);
       if (nameValue === null) continue;
@@ -1233,7 +1234,7 @@ export class Evaluator {
         );
       }
       map.set(name, d.value(dynEnv));
-      positions.set(name, { source: envSource(dynEnv), offset: d.pos });
+      positions.set(name, { source, offset: d.pos });
     }
     return Attrs.fromMap(map, positions);
   }
@@ -1414,11 +1415,6 @@ export class Evaluator {
     }
   }
 
-  /** An environment that only locates positions in `source` (for a call at an attribute). */
-  siteEnv(source: Source): Env {
-    return rootEnv(source);
-  }
-
   /**
    * CppNix's `peelToStringOutPath`: a set's `__toString` result or `outPath`, again and again,
    * down to a value that is no set or has neither; `cb` gets that value (an error it throws is
@@ -1442,7 +1438,7 @@ export class Evaluator {
       const toString = v.get("__toString");
       if (toString !== undefined) {
         const p = v.position("__toString");
-        const at = p ? this.siteEnv(p.source) : null;
+        const at = p ? rootEnv(p.source) : null;
         const off = p ? p.offset : -1;
         let r: Value;
         try {
@@ -1461,7 +1457,7 @@ export class Evaluator {
       const outPath = v.get("outPath");
       if (outPath !== undefined) {
         const p = v.position("outPath");
-        const at = p ? this.siteEnv(p.source) : null;
+        const at = p ? rootEnv(p.source) : null;
         const off = p ? p.offset : -1;
         try {
           return peel(this.force(outPath), at, off, cameThroughToString);
@@ -1687,7 +1683,7 @@ export class Evaluator {
     try {
       const functor = this.force(f.get("__functor")!);
       return p
-        ? this.callFunction(functor, [f, arg], this.siteEnv(p.source), p.offset)
+        ? this.callFunction(functor, [f, arg], rootEnv(p.source), p.offset)
         : this.callFunction(functor, [f, arg], null, -1);
     } catch (err) {
       const what = "while calling a functor (an attribute set with a '__functor' attribute)";
@@ -1810,10 +1806,18 @@ export class Evaluator {
     }
   }
 
-  /** An error about a lambda's argument: it also shows where the function was called (CppNix). */
-  private fromCallSite(err: NixError, callEnv: Env | null, callPos: number): NixError {
+  /**
+   * CppNix's "from call site" frame, where the call has a position: always shown on an error
+   * about a lambda's argument, only with `--show-trace` (`print`) on one from its body.
+   */
+  private fromCallSite(
+    err: NixError,
+    callEnv: Env | null,
+    callPos: number,
+    print: TracePrint = "default",
+  ): NixError {
     return callEnv && callPos >= 0
-      ? err.addTrace("from call site", this.pos(callEnv, callPos))
+      ? err.addTrace("from call site", this.pos(callEnv, callPos), print)
       : err;
   }
 
@@ -1825,9 +1829,7 @@ export class Evaluator {
     if (err instanceof NixError) {
       const name = f.expr.name === null ? "anonymous lambda" : `'${f.expr.name}'`;
       err.addTrace(`while calling ${name}`, this.pos(f.env, f.expr.pos), "showTrace");
-      if (callEnv && callPos >= 0) {
-        err.addTrace("from call site", this.pos(callEnv, callPos), "showTrace");
-      }
+      this.fromCallSite(err, callEnv, callPos, "showTrace");
     }
     return err;
   }

@@ -247,7 +247,7 @@ declare const isEnv: unique symbol;
  * The root of every chain, the environment of a file's top expression, holds the `Source` of
  * that file in slot 0 instead: every expression evaluated in an environment comes from that
  * source, so errors find their file and line (`envSource`) without a pointer in every node or
- * every environment. Globals are not in it: they are looked up directly (`Evaluator.globals`).
+ * every environment. Globals are not in it: they are looked up directly (`Evaluator.globalValues`).
  */
 export type Env = Lazy[] & { readonly [isEnv]: true };
 
