@@ -978,10 +978,13 @@ class Parser {
     if (parts.length === 0) return emptyString();
     const text = this.source.text;
 
+    // Only the starts of lines need looking at: the rest of a line is found with `indexOf` in
+    // the token's own text (a slice, so the search stops at its end).
     let atStartOfLine = true;
     let minIndent = 1000000;
     let curIndent = 0;
-    for (const p of parts) {
+    for (let i = 0; i < parts.length && minIndent > 0; i++) {
+      const p = parts[i]!;
       if (typeof p !== "number" || this.types[p] !== Tok.IndStr) {
         if (atStartOfLine) {
           atStartOfLine = false;
@@ -989,18 +992,22 @@ class Parser {
         }
         continue;
       }
-      for (let j = this.starts[p]!, to = this.tokens.ends[p]!; j < to; j++) {
-        const c = text.charCodeAt(j);
+      const raw = text.slice(this.starts[p]!, this.tokens.ends[p]!);
+      for (let j = 0; j < raw.length;) {
         if (atStartOfLine) {
+          const c = raw.charCodeAt(j++);
           if (c === 32) curIndent++;
           else if (c === 10) curIndent = 0;
           else {
             atStartOfLine = false;
             if (curIndent < minIndent) minIndent = curIndent;
           }
-        } else if (c === 10) {
+        } else {
+          const nl = raw.indexOf("\n", j);
+          if (nl === -1) break;
           atStartOfLine = true;
           curIndent = 0;
+          j = nl + 1;
         }
       }
     }
@@ -1015,17 +1022,13 @@ class Parser {
         curDropped = 0;
         out.push(p);
       } else {
-        // Copy the text `s[from, to)`, leaving out up to `minIndent` spaces at the start of
-        // each line.
-        const raw = this.types[p] === Tok.IndStr;
-        const s = raw ? text : this.indEscape(p);
-        const from = raw ? this.starts[p]! : 0;
-        const to = raw ? this.tokens.ends[p]! : s.length;
+        // Copy the text, leaving out up to `minIndent` spaces at the start of each line.
+        const s = this.types[p] === Tok.IndStr ? this.image(p) : this.indEscape(p);
         let s2 = "";
-        let keepFrom = from;
-        for (let j = from; j < to; j++) {
-          const c = s.charCodeAt(j);
+        let keepFrom = 0;
+        for (let j = 0; j < s.length;) {
           if (atStartOfLine) {
+            const c = s.charCodeAt(j);
             if (c === 32) {
               if (curDropped++ < minIndent) {
                 if (keepFrom < j) s2 += s.slice(keepFrom, j);
@@ -1035,9 +1038,15 @@ class Parser {
               curDropped = 0;
               if (c !== 10) atStartOfLine = false;
             }
-          } else if (c === 10) atStartOfLine = true;
+            j++;
+          } else {
+            const nl = s.indexOf("\n", j);
+            if (nl === -1) break;
+            atStartOfLine = true;
+            j = nl + 1;
+          }
         }
-        s2 += s.slice(keepFrom, to);
+        s2 = keepFrom === 0 ? s : s2 + s.slice(keepFrom);
         if (n === 1) {
           // Remove the last line if it is empty and consists only of spaces.
           const nl = s2.lastIndexOf("\n");

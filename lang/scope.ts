@@ -19,14 +19,23 @@
  * Pinned by test/lang/parse-fail-undef-var*.
  */
 
-import { assertNever, type AttrName, type Expr, type ExprAttrs, type ExprVar } from "./ast.js";
+import {
+  assertNever,
+  type AttrName,
+  type Expr,
+  type ExprAttrs,
+  type ExprVar,
+  type Formal,
+} from "./ast.js";
 import { NixError } from "./errors.js";
 import type { Source } from "./source.js";
 
 /** One shape for every scope, so that `lookup` stays monomorphic. */
 interface Scope {
-  /** The names bound here, with their index; null for a `with` or a lambda with only an argument. */
+  /** The names bound here, with their index; null for a `with` or a lambda. */
   readonly names: ReadonlyMap<string, { displ?: number }> | null;
+  /** A lambda's formals when they are few (searching them costs less than building a map). */
+  readonly formals: readonly Formal[] | null;
   /** A lambda's argument (`x` in `x: …`), or null. */
   readonly arg: string | null;
   /** True for `with e; …`: every otherwise unbound name inside is looked up in `e`. */
@@ -47,26 +56,35 @@ export function checkScopes(
 ): void {
   const globalScope = new Map<string, { displ: number }>();
   for (const name of globals) globalScope.set(name, { displ: globalScope.size });
-  let top: Scope = { names: globalScope, arg: null, isWith: false, up: null };
+  let top: Scope = { names: globalScope, formals: null, arg: null, isWith: false, up: null };
   if (extra) {
     const names = new Map<string, { displ: number }>();
     for (const name of extra) names.set(name, { displ: names.size });
-    top = { names, arg: null, isWith: false, up: top };
+    top = { names, formals: null, arg: null, isWith: false, up: top };
   }
 
   /** Sets the address of `v`; false if it is unbound. */
   function lookup(v: ExprVar, scope: Scope | null): boolean {
     const name = v.name;
-    let withLevels: number[] | null = null;
+    let withs = 0;
     let level = 0;
     for (let s = scope; s; s = s.up, level++) {
       if (s.isWith) {
-        (withLevels ??= []).push(level);
+        withs++;
       } else if (s.arg === name) {
         v.level = level;
         v.displ = 0;
         v.withLevels = null;
         return true;
+      } else if (s.formals !== null) {
+        for (const f of s.formals) {
+          if (f.name === name) {
+            v.level = level;
+            v.displ = f.displ!;
+            v.withLevels = null;
+            return true;
+          }
+        }
       } else if (s.names !== null) {
         const def = s.names.get(name);
         if (def !== undefined) {
@@ -77,7 +95,12 @@ export function checkScopes(
         }
       }
     }
-    if (withLevels === null) return false;
+    if (withs === 0) return false;
+    // Bound by no scope: the levels of the `with`s around it, innermost first.
+    const withLevels = new Array<number>(withs);
+    level = 0;
+    withs = 0;
+    for (let s = scope; s; s = s.up, level++) if (s.isWith) withLevels[withs++] = level;
     v.level = withLevels[0]!;
     v.displ = 0;
     v.withLevels = withLevels;
@@ -138,24 +161,27 @@ export function checkScopes(
         return;
       case "Attrs":
         if (e.recursive) {
-          attrs(e, scope, { names: number(e), arg: null, isWith: false, up: scope });
+          attrs(e, scope, { names: number(e), formals: null, arg: null, isWith: false, up: scope });
         } else attrs(e, scope, scope);
         return;
       case "List":
         for (const x of e.elems) visit(x, scope);
         return;
       case "Lambda": {
-        let names: Map<string, { displ?: number }> | null = null;
-        if (e.formals !== null) {
-          names = new Map();
+        let formals = e.formals === null ? null : e.formals.formals;
+        let names: Map<string, Formal> | null = null;
+        if (formals !== null) {
           let i = e.arg === null ? 0 : 1;
-          for (const f of e.formals.formals) {
-            f.displ = i++;
-            names.set(f.name, f);
+          for (const f of formals) f.displ = i++;
+          if (formals.length > 8) {
+            names = new Map();
+            for (const f of formals) names.set(f.name, f);
+            formals = null;
           }
         }
-        const inner: Scope = { names, arg: e.arg, isWith: false, up: scope };
-        for (const f of e.formals?.formals ?? []) if (f.default) visit(f.default, inner);
+        const inner: Scope = { names, formals, arg: e.arg, isWith: false, up: scope };
+        if (e.formals !== null)
+          for (const f of e.formals.formals) if (f.default) visit(f.default, inner);
         visit(e.body, inner);
         return;
       }
@@ -164,14 +190,20 @@ export function checkScopes(
         for (const a of e.args) visit(a, scope);
         return;
       case "Let": {
-        const inner: Scope = { names: number(e.attrs), arg: null, isWith: false, up: scope };
+        const inner: Scope = {
+          names: number(e.attrs),
+          formals: null,
+          arg: null,
+          isWith: false,
+          up: scope,
+        };
         attrs(e.attrs, scope, inner);
         visit(e.body, inner);
         return;
       }
       case "With":
         visit(e.attrs, scope);
-        visit(e.body, { names: null, arg: null, isWith: true, up: scope });
+        visit(e.body, { names: null, formals: null, arg: null, isWith: true, up: scope });
         return;
       case "If":
         visit(e.cond, scope);
