@@ -750,9 +750,16 @@ export class SharedTexts {
   private strings: string[] = [];
   private hashes: number[] = [];
   /** Open addressing: index + 1 into `strings`, 0 for an empty slot. */
-  private slots = new Int32Array(1 << 12);
+  private slots: Int32Array;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    // Stored twice on purpose. V8 compiles code that relies on a field that was stored once
+    // never changing; the first `grow` in a big file then deoptimized every parser function
+    // that had `get` inlined (about 15 of them, each compiled again, in the middle of the
+    // parse). A field stored twice is known to change before anything is compiled.
+    this.slots = new Int32Array(0);
+    this.slots = new Int32Array(1 << 12);
+  }
 
   /** The text of `[start, end)`. */
   get(start: number, end: number): string {
