@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 import type { EvalIO, FileType } from "../evaluator/io.js";
 import { fileTypeOf } from "../store/nar.js";
-import { childProcess, zlib } from "./node-modules.js";
+import { childProcess, zlib } from "../store/node-modules.js";
 
 /** The evaluator's IO plus what the command line needs. */
 export interface HostIO extends EvalIO {

@@ -12,7 +12,7 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { nodeHost, setStdin, stdinRead } from "./host.js";
-import { crypto, v8, vm } from "./node-modules.js";
+import { crypto, v8, vm } from "../store/node-modules.js";
 import { replShell, replWorker } from "./repl/shell.js";
 import { run, type RunResult } from "./run.js";
 

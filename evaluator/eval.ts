@@ -47,6 +47,7 @@ import { Thunk, ThunkState } from "./thunk.js";
 import {
   nixInt,
   Attrs,
+  childEnv,
   envSource,
   envUp,
   Lambda,
@@ -287,7 +288,10 @@ export class Evaluator {
     );
     const names = scope.names();
     checkScopes(expr, source, this.globalNames, names);
-    const scopeEnv = [this.fileEnv(source) as Lazy, ...names.map((n) => scope.get(n)!)] as Env;
+    const scopeEnv = childEnv(
+      this.fileEnv(source),
+      names.map((n) => scope.get(n)!),
+    );
     return this.compile(expr)(scopeEnv);
   }
 
@@ -1151,15 +1155,26 @@ export class Evaluator {
   private bindRecursive(c: CompiledAttrs, env: Env): Env {
     const newEnv = new Array(c.defs.length + 1) as Env;
     newEnv[0] = env as Lazy;
-    const fromEnv = c.inheritFrom
-      ? ([newEnv as Lazy, ...c.inheritFrom.map((make) => make(newEnv))] as Env)
-      : newEnv;
+    const fromEnv = this.inheritFromEnv(c, newEnv);
     for (const d of c.defs) {
       newEnv[d.displ + 1] = d.make(
         d.kind === "plain" ? newEnv : d.kind === "inherited" ? env : fromEnv,
       );
     }
     return newEnv;
+  }
+
+  /**
+   * The environment the values of `inherit (e) …` select from: the sets `e`, made in `env` (the
+   * scope the set's values see), under it; `env` itself when there are none.
+   */
+  private inheritFromEnv(c: CompiledAttrs, env: Env): Env {
+    return c.inheritFrom
+      ? childEnv(
+          env,
+          c.inheritFrom.map((make) => make(env)),
+        )
+      : env;
   }
 
   private evalAttrs(c: CompiledAttrs, env: Env): Attrs {
@@ -1184,9 +1199,7 @@ export class Evaluator {
         return this.override(c, newEnv, set, overrides);
       }
     } else {
-      const fromEnv = c.inheritFrom
-        ? ([env as Lazy, ...c.inheritFrom.map((make) => make(env))] as Env)
-        : env;
+      const fromEnv = this.inheritFromEnv(c, env);
       for (let i = 0; i < sorted.length; i++) {
         const d = sorted[i]!;
         values[i] = d.make(d.kind === "inheritedFrom" ? fromEnv : env);

@@ -256,6 +256,11 @@ export function envUp(env: Env): Env {
   return env[0] as unknown as Env;
 }
 
+/** An environment under `up` holding `values` (the value of index `displ` at `displ + 1`). */
+export function childEnv(up: Env, values: readonly Lazy[]): Env {
+  return [up as Lazy, ...values] as Env;
+}
+
 /** A root environment: that of a file's top expression (or one that only locates positions). */
 export function rootEnv(source: Source): Env {
   return [source as unknown as Lazy] as Env;

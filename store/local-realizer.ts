@@ -18,10 +18,7 @@
  * outputs are not built yet.
  */
 
-import type * as ChildProcess from "node:child_process";
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
-import type * as Os from "node:os";
 import * as nodePath from "node:path";
 
 import { byteStringToBytes, byteStringToUtf8 } from "../lang/source.js";
@@ -38,15 +35,8 @@ import {
   type Realizer,
   type Store,
 } from "./store.js";
+import { childProcess, os } from "./node-modules.js";
 import { unpackTar } from "./tar.js";
-
-// Loaded when a build runs, not with every command (start-up time).
-const nodeRequire = createRequire(import.meta.url);
-let childProcessModule: typeof ChildProcess | undefined;
-let osModule: typeof Os | undefined;
-const childProcess = () =>
-  (childProcessModule ??= nodeRequire("node:child_process") as typeof ChildProcess);
-const os = () => (osModule ??= nodeRequire("node:os") as typeof Os);
 
 export interface LocalRealizerOptions {
   /** `builtins.currentSystem`: what this machine can build (besides `builtin`). */

@@ -20,11 +20,7 @@ import * as nodePath from "node:path";
 import { base16, base16Decode, hash } from "./hash.js";
 import { fileTypeOf, parseNar, type NarFS, type NarNode } from "./nar.js";
 import type { PathInfo, Store } from "./store.js";
-import type * as Os from "node:os";
-import { createRequire } from "node:module";
-
-// node:os only where it is needed (start-up time).
-const nodeRequire = createRequire(import.meta.url);
+import { os } from "./node-modules.js";
 
 /** A byte-string path as Node wants it. */
 function fsPath(path: string): Buffer {
@@ -100,11 +96,7 @@ export class LocalStore implements Store {
       return "/";
     } catch {
       const data =
-        env["XDG_DATA_HOME"] ||
-        nodePath.join(
-          env["HOME"] || (nodeRequire("node:os") as typeof Os).homedir(),
-          ".local/share",
-        );
+        env["XDG_DATA_HOME"] || nodePath.join(env["HOME"] || os().homedir(), ".local/share");
       return nodePath.join(data, "tsnix/root");
     }
   }

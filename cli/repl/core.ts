@@ -31,6 +31,7 @@ import type { Evaluator } from "../../evaluator/eval.js";
 import { printValueRepl } from "../../evaluator/print.js";
 import {
   Attrs,
+  childEnv,
   envSource,
   Lambda,
   NixPath,
@@ -430,7 +431,7 @@ export class Repl {
   private scopeEnv(expr: Expr, source: Source): Env {
     this.scope ??= { names: [...this.vars.keys()], values: [...this.vars.values()] };
     checkScopes(expr, source, this.ev.globalNames, this.scope.names);
-    return [this.ev.fileEnv(source) as Lazy, ...this.scope.values] as Env;
+    return childEnv(this.ev.fileEnv(source), this.scope.values);
   }
 
   private evalParsed(expr: Expr, source: Source): Value {

@@ -28,7 +28,7 @@ import { nodeHost } from "../host.js";
 import { openEvalStore, searchPathEntry, usageHint } from "../run.js";
 import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
-import { childProcess, os, readline } from "../node-modules.js";
+import { childProcess, os, readline } from "../../store/node-modules.js";
 
 /** Messages from the terminal to the worker. */
 type Request =

@@ -1,7 +1,7 @@
 /**
  * Node's built-in modules that only some commands need (processes, compression, terminals,
- * digests, the GC), loaded on first use: a run pays start-up time only for what it uses. No
- * Nix semantics here.
+ * digests, the GC), loaded on first use: a run pays start-up time only for what it uses. Used
+ * by the command line and by the Node stores and realizer. No Nix semantics here.
  */
 
 import { createRequire } from "node:module";
