@@ -1139,7 +1139,7 @@ export class Evaluator {
       positions: null,
       overridesDispl: hasOverrides ? e.attrs.get("__overrides")!.displ! : -1,
       inheritFrom: e.inheritFromExprs ? e.inheritFromExprs.map((x) => this.lazy(x)) : null,
-      dynamic: e.dynamicAttrs.map((d) => ({
+      dynamic: (e.dynamicAttrs ?? []).map((d) => ({
         name: this.compile(d.name),
         nameExpr: d.name,
         value: this.lazy(d.value),

@@ -121,7 +121,8 @@ export interface ExprAttrs extends Node {
   recursive: boolean;
   /** Static attributes in definition order. */
   readonly attrs: Map<string, AttrDef>;
-  readonly dynamicAttrs: DynamicAttrDef[];
+  /** `${e} = …;` bindings, in source order; null when there are none (most sets). */
+  dynamicAttrs: DynamicAttrDef[] | null;
   /** The `e` of each `inherit (e) …`, referred to by index from `InheritFrom` nodes. */
   inheritFromExprs: Expr[] | null;
 }

@@ -88,7 +88,7 @@ function findDocs(text: string, experimentalFeatures?: ReadonlySet<string>): Sou
       walk(def.value);
       if (def.kind === "plain") binding(def.pos, def.value);
     }
-    for (const d of a.dynamicAttrs) {
+    for (const d of a.dynamicAttrs ?? []) {
       walk(d.name);
       walk(d.value);
       binding(d.pos, d.value);

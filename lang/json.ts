@@ -56,7 +56,10 @@ export function astToJson(expr: Expr, source: Source): Json {
             value: node(def.value),
             position: point(def.pos),
           })),
-          dynamicAttrs: e.dynamicAttrs.map((d) => ({ name: node(d.name), value: node(d.value) })),
+          dynamicAttrs: (e.dynamicAttrs ?? []).map((d) => ({
+            name: node(d.name),
+            value: node(d.value),
+          })),
           inheritFrom: (e.inheritFromExprs ?? []).map(node),
         };
       case "List":

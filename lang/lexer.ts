@@ -753,12 +753,12 @@ export class SharedTexts {
   private slots: Int32Array;
 
   constructor(private readonly text: string) {
-    // Stored twice on purpose. V8 compiles code that relies on a field that was stored once
-    // never changing; the first `grow` in a big file then deoptimized every parser function
-    // that had `get` inlined (about 15 of them, each compiled again, in the middle of the
-    // parse). A field stored twice is known to change before anything is compiled.
-    this.slots = new Int32Array(0);
-    this.slots = new Int32Array(1 << 12);
+    // Small on purpose: the first `grow`s come within the first few dozen names, before V8
+    // optimizes anything. V8 compiles code that relies on a field that was stored once never
+    // changing, and on code that has not run yet never running; a first `grow` in the middle of
+    // a big file deoptimized `get` and every parser function that had it inlined (about 15 of
+    // them, each compiled again).
+    this.slots = new Int32Array(16);
   }
 
   /** The text of `[start, end)`. */

@@ -369,7 +369,7 @@ class Parser {
         this.advance();
         const attrs = this.binds("let", start);
         this.expect(Tok.In, Tok.Inherit);
-        if (attrs.dynamicAttrs.length > 0) {
+        if (attrs.dynamicAttrs !== null) {
           throw this.errorAt(start, "dynamic attributes not allowed in let");
         }
         const body = this.exprFunctionNested();
@@ -816,7 +816,7 @@ class Parser {
           return this.newAttrs(start, this.prevEnd(), start);
         }
         const attrs = this.binds("attrs", start);
-        if (attrs.attrs.size === 0 && attrs.dynamicAttrs.length === 0) {
+        if (attrs.attrs.size === 0 && attrs.dynamicAttrs === null) {
           // `binds1` needs at least one binding: bison expects `inherit` here.
           throw this.unexpected([Tok.Inherit]);
         }
@@ -1164,7 +1164,7 @@ class Parser {
       kind: "Attrs",
       recursive: false,
       attrs: new Map(),
-      dynamicAttrs: [],
+      dynamicAttrs: null,
       inheritFromExprs: null,
       start,
       end,
@@ -1316,7 +1316,7 @@ class Parser {
         }
       } else {
         nested = this.newAttrs(pos, value.end, noPos);
-        cur.dynamicAttrs.push({ name, value: nested, pos });
+        (cur.dynamicAttrs ??= []).push({ name, value: nested, pos });
       }
       cur = nested;
     }
@@ -1324,7 +1324,7 @@ class Parser {
     if (typeof last === "string") {
       this.addAttrDef(cur, path, last, { kind: "plain", value, pos, displ: 0 });
     } else {
-      cur.dynamicAttrs.push({ name: last, value, pos });
+      (cur.dynamicAttrs ??= []).push({ name: last, value, pos });
     }
   }
 
@@ -1352,8 +1352,10 @@ class Parser {
       this.addAttrDef(jAttrs, [...(path ?? [name]), childName], childName, childDef);
     }
     ae.attrs.clear();
-    jAttrs.dynamicAttrs.push(...ae.dynamicAttrs);
-    ae.dynamicAttrs.length = 0;
+    if (ae.dynamicAttrs) {
+      (jAttrs.dynamicAttrs ??= []).push(...ae.dynamicAttrs);
+      ae.dynamicAttrs = null;
+    }
     if (ae.inheritFromExprs) {
       jAttrs.inheritFromExprs!.push(...ae.inheritFromExprs);
       ae.inheritFromExprs = null;

@@ -6,7 +6,14 @@
  * six significant digits). Pinned by test/lang/parse-okay-*.
  */
 
-import { assertNever, type AttrDef, type AttrName, type Expr, type ExprAttrs } from "./ast.js";
+import {
+  assertNever,
+  type AttrDef,
+  type AttrName,
+  type DynamicAttrDef,
+  type Expr,
+  type ExprAttrs,
+} from "./ast.js";
 import { bytesToByteString } from "./source.js";
 
 /** Nix's reserved words: attribute names equal to them are printed quoted. */
@@ -428,7 +435,12 @@ function showBindings(e: ExprAttrs, out: Out): void {
       out.push("; ");
     }
   }
-  for (const d of e.dynamicAttrs) {
+  if (e.dynamicAttrs !== null) showDynamicAttrs(e.dynamicAttrs, out);
+}
+
+/** The `"${…}" = …;` bindings of a set (apart from `showBindings`: most sets have none). */
+function showDynamicAttrs(dynamicAttrs: readonly DynamicAttrDef[], out: Out): void {
+  for (const d of dynamicAttrs) {
     out.push('"${');
     show(d.name, out);
     out.push('}" = ');

@@ -120,15 +120,17 @@ export function checkScopes(
   }
 
   function attrs(e: ExprAttrs, outer: Scope, inner: Scope): void {
-    for (const from of e.inheritFromExprs ?? []) visit(from, inner);
+    if (e.inheritFromExprs !== null) for (const from of e.inheritFromExprs) visit(from, inner);
     for (const def of e.attrs.values()) {
       if (def.kind === "inherited") visit(def.value, outer);
       else if (def.kind === "plain") visit(def.value, inner);
       // `inheritedFrom` values select from an `inheritFromExprs` entry, visited above.
     }
-    for (const d of e.dynamicAttrs) {
-      visit(d.name, inner);
-      visit(d.value, inner);
+    if (e.dynamicAttrs !== null) {
+      for (const d of e.dynamicAttrs) {
+        visit(d.name, inner);
+        visit(d.value, inner);
+      }
     }
   }
 
