@@ -169,7 +169,7 @@ class Parser {
     private readonly options: ParseOptions,
   ) {
     this.tokens = tokenize(source.text);
-    this.texts = new SharedTexts(source.text);
+    this.texts = new SharedTexts(source.text, this.tokens.bytes);
     this.hasNul = source.text.includes("\0");
     this.types = this.tokens.types;
     this.starts = this.tokens.starts;
