@@ -225,7 +225,10 @@ export const tokenOrder: readonly number[] = (() => {
 })();
 
 /** Keywords by their first character, so that recognising one allocates no string. */
-const keywordsByFirst: [string, Tok][][] = Array.from({ length: 256 }, () => []);
+const keywordsByFirst: ({ word: string; tok: Tok }[] | null)[] = Array.from(
+  { length: 256 },
+  () => null,
+);
 for (const [word, tok] of [
   ["if", Tok.If],
   ["in", Tok.In],
@@ -238,13 +241,18 @@ for (const [word, tok] of [
   ["rec", Tok.Rec],
   ["or", Tok.OrKw],
 ] as [string, Tok][]) {
-  keywordsByFirst[word.charCodeAt(0)]!.push([word, tok]);
+  (keywordsByFirst[word.charCodeAt(0)] ??= []).push({ word, tok });
 }
 
 /** The kind of the identifier-like word `text[p, end)`: a keyword's, or `Tok.Id`. */
 function wordKind(text: string, bytes: Uint8Array, p: number, end: number): Tok {
-  for (const [word, tok] of keywordsByFirst[bytes[p]!]!) {
-    if (word.length === end - p && text.startsWith(word, p)) return tok;
+  const length = end - p;
+  if (length > 7) return Tok.Id; // longer than `inherit`
+  const candidates = keywordsByFirst[bytes[p]!]!;
+  if (candidates === null) return Tok.Id;
+  for (let i = 0; i < candidates.length; i++) {
+    const k = candidates[i]!;
+    if (k.word.length === length && text.startsWith(k.word, p)) return k.tok;
   }
   return Tok.Id;
 }
