@@ -25,8 +25,17 @@ function isStackOverflow(e: unknown): boolean {
 function write(result: RunResult): void {
   if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
   const chunks = result.stdout.map((c) => (typeof c === "string" ? Buffer.from(c, "latin1") : c));
-  process.stdout.write(Buffer.concat(chunks));
+  process.stdout.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   process.exitCode = result.exitCode;
+}
+
+// A reader that went away (`tsnix … | head`) ends the command quietly with its own status, as
+// with Nix, which does not check its writes to stdout: no stack trace for EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit();
+  });
 }
 
 /**

@@ -96,6 +96,34 @@ describe("tsnix instantiate --parse", () => {
   });
 });
 
+describe("a reader that goes away", () => {
+  // `tsnix … | head`: the writes after head exits fail with EPIPE. Like nix-instantiate, tsnix
+  // then ends quietly with the command's own status (0 here, 1 after an error).
+  const piped = (expr: string) =>
+    spawnSync(
+      "bash",
+      [
+        "-c",
+        `set -o pipefail; "$0" "$1" instantiate --eval --strict -E "$2" 2>&1 | head -c 10 >/dev/null`,
+        process.execPath,
+        bin,
+        expr,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+
+  test("ends the command quietly with status 0", () => {
+    const r = piped("builtins.genList (x: x) 300000");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("keeps the status of a command that failed", () => {
+    const r = piped(`builtins.genList (x: x) 300000 ++ [ (throw "boom") ]`);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe("tsnix instantiate --eval (outputs checked against nix-instantiate 2.8)", () => {
   test("-A selects along an attribute path, through list indices", () => {
     const r = tsnix([
