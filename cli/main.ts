@@ -8,11 +8,17 @@
  */
 
 import { readFileSync } from "node:fs";
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { useNativeHash } from "../store/hash.js";
 import { NixError, renderError } from "../lang/errors.js";
 import { nodeHost, setStdin, stdinRead } from "./host.js";
-import { crypto, v8, vm } from "../store/node-modules.js";
+import {
+  crypto,
+  isTsnixWorker,
+  v8,
+  vm,
+  WORKER_ARGV,
+  workerThreads,
+} from "../store/node-modules.js";
 import { replShell, replWorker } from "./repl/shell.js";
 import { run, type RunResult } from "./run.js";
 
@@ -90,7 +96,8 @@ function runInBigStack(argv: string[], afterAttempt: boolean): void {
     v8().setFlagsFromString("--expose-gc");
     (vm().runInNewContext("gc") as () => void)();
   }
-  const worker = new Worker(new URL(import.meta.url), {
+  const worker = new (workerThreads().Worker)(new URL(import.meta.url), {
+    argv: [WORKER_ARGV],
     workerData: { argv, stdin: stdinRead() },
     resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
     stdin: false,
@@ -131,7 +138,10 @@ function instantiatesDerivations(argv: string[]): boolean {
   );
 }
 
-if (isMainThread) {
+const { parentPort, workerData } = isTsnixWorker()
+  ? workerThreads()
+  : { parentPort: null, workerData: null };
+if (!isTsnixWorker()) {
   const argv = process.argv.slice(2);
   if (argv[0] === "repl" && !argv.includes("--help")) {
     void replShell(argv.slice(1), new URL(import.meta.url)).then((code) => process.exit(code));

@@ -16,7 +16,6 @@
 
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import { Worker, parentPort } from "node:worker_threads";
 
 import { createEvaluator, type Lazy } from "../../evaluator/index.js";
 import type { Evaluator } from "../../evaluator/eval.js";
@@ -28,7 +27,13 @@ import { nodeHost } from "../host.js";
 import { openEvalStore, searchPathEntry, usageHint } from "../run.js";
 import { LocalRealizer } from "../../store/local-realizer.js";
 import { Repl, type ReplReply } from "./core.js";
-import { childProcess, os, readline } from "../../store/node-modules.js";
+import {
+  childProcess,
+  os,
+  readline,
+  WORKER_ARGV,
+  workerThreads,
+} from "../../store/node-modules.js";
 
 /** Messages from the terminal to the worker. */
 type Request =
@@ -62,7 +67,8 @@ function loadHistory(file: string): string[] {
 /** Runs the terminal side; resolves with the exit status. */
 export function replShell(argv: string[], workerUrl: URL): Promise<number> {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(workerUrl, {
+  const worker = new (workerThreads().Worker)(workerUrl, {
+    argv: [WORKER_ARGV],
     workerData: { repl: { argv, interrupt, colors: process.stdout.isTTY === true } },
     resourceLimits: { stackSizeMb: BIG_STACK_MB, maxYoungGenerationSizeMb: 64 },
     stdin: false,
@@ -177,7 +183,7 @@ export function replShell(argv: string[], workerUrl: URL): Promise<number> {
 
 /** The worker side: parses the arguments, makes the REPL and answers the terminal. */
 export function replWorker(argv: string[], interrupt: Int32Array, colors: boolean): void {
-  const port = parentPort!;
+  const port = workerThreads().parentPort!;
   const io = nodeHost;
   const stderr = (text: string) => port.postMessage({ type: "stderr", text } satisfies Response);
   const warn = (msg: string) => stderr(`warning: ${byteStringToUtf8(msg)}\n`);
