@@ -138,10 +138,11 @@ function instantiatesDerivations(argv: string[]): boolean {
   );
 }
 
-const { parentPort, workerData } = isTsnixWorker()
+const onWorker = isTsnixWorker();
+const { parentPort, workerData } = onWorker
   ? workerThreads()
   : { parentPort: null, workerData: null };
-if (!isTsnixWorker()) {
+if (!onWorker) {
   const argv = process.argv.slice(2);
   if (argv[0] === "repl" && !argv.includes("--help")) {
     void replShell(argv.slice(1), new URL(import.meta.url)).then((code) => process.exit(code));

@@ -1,7 +1,8 @@
 /**
  * Node's built-in modules that only some commands need (processes, compression, terminals,
- * digests, the GC), loaded on first use: a run pays start-up time only for what it uses. Used
- * by the command line and by the Node stores and realizer. No Nix semantics here.
+ * digests, the GC, threads), loaded on first use: a run pays start-up time only for what it
+ * uses. Used by the command line and by the Node stores and realizer. Also how tsnix's own
+ * worker threads know they are one. No Nix semantics here.
  */
 
 import { createRequire } from "node:module";
@@ -19,6 +20,7 @@ export const os = lazy<typeof import("node:os")>("node:os");
 export const readline = lazy<typeof import("node:readline")>("node:readline");
 export const v8 = lazy<typeof import("node:v8")>("node:v8");
 export const vm = lazy<typeof import("node:vm")>("node:vm");
+export const zlib = lazy<typeof import("node:zlib")>("node:zlib");
 export const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
 
 /**
@@ -32,4 +34,3 @@ export const WORKER_ARGV = "\0tsnix-worker";
 export function isTsnixWorker(): boolean {
   return process.argv[process.argv.length - 1] === WORKER_ARGV;
 }
-export const zlib = lazy<typeof import("node:zlib")>("node:zlib");
