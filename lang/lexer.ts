@@ -764,12 +764,14 @@ export function tokenize(text: string): Tokens {
 export class SharedTexts {
   private strings: string[] = [];
   private hashes: number[] = [];
+  /** Where each string first occurred in the text: later occurrences compare bytes with it. */
+  private firsts: number[] = [];
   /** Open addressing: index + 1 into `strings`, 0 for an empty slot. */
   private slots: Int32Array;
 
   constructor(
     private readonly text: string,
-    /** The text's bytes, for hashing. */
+    /** The text's bytes, for hashing and comparing. */
     private readonly bytes: Uint8Array,
   ) {
     // Small on purpose: the first `grow`s come within the first few dozen names, before V8
@@ -782,9 +784,9 @@ export class SharedTexts {
 
   /** The text of `[start, end)`. */
   get(start: number, end: number): string {
-    const text = this.text;
     const bytes = this.bytes;
-    let h = end - start;
+    const len = end - start;
+    let h = len;
     for (let i = start; i < end; i++) h = (Math.imul(h, 31) + bytes[i]!) | 0;
     const mask = this.slots.length - 1;
     let k = h & mask;
@@ -792,14 +794,19 @@ export class SharedTexts {
       const id = this.slots[k]!;
       if (id === 0) break;
       const s = this.strings[id - 1]!;
-      if (this.hashes[id - 1] === h && s.length === end - start && text.startsWith(s, start)) {
-        return s;
+      if (this.hashes[id - 1] === h && s.length === len) {
+        // Compared in the bytes: a loop V8 compiles inline, where `startsWith` is a call.
+        const first = this.firsts[id - 1]! - start;
+        let i = start;
+        while (i < end && bytes[i] === bytes[i + first]) i++;
+        if (i === end) return s;
       }
       k = (k + 1) & mask;
     }
-    const s = text.slice(start, end);
+    const s = this.text.slice(start, end);
     this.strings.push(s);
     this.hashes.push(h);
+    this.firsts.push(start);
     this.slots[k] = this.strings.length;
     if (this.strings.length * 2 > this.slots.length) this.grow();
     return s;
