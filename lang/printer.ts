@@ -16,18 +16,26 @@ import {
 } from "./ast.js";
 import { bytesToByteString } from "./source.js";
 
-/** Nix's reserved words: attribute names equal to them are printed quoted. */
-const reservedKeywords = new Set([
-  "if",
-  "then",
-  "else",
-  "assert",
-  "with",
-  "let",
-  "in",
-  "rec",
-  "inherit",
-]);
+/**
+ * Whether `s` is one of Nix's reserved words (`if then else assert with let in rec inherit`):
+ * attribute names equal to them are printed quoted. By length first: most names are no keyword.
+ */
+function isReservedKeyword(s: string): boolean {
+  switch (s.length) {
+    case 2:
+      return s === "if" || s === "in";
+    case 3:
+      return s === "let" || s === "rec";
+    case 4:
+      return s === "then" || s === "else" || s === "with";
+    case 6:
+      return s === "assert";
+    case 7:
+      return s === "inherit";
+    default:
+      return false;
+  }
+}
 
 /** CppNix's `printLiteralString`: `"…"` with `"`, `\`, newline, CR, tab and `${` escaped. */
 export function printLiteralString(s: string): string {
@@ -71,13 +79,13 @@ function isIdentifierLike(s: string): boolean {
 /** CppNix's `printIdentifier`: a symbol as it prints in an AST or an attribute path. */
 export function printIdentifier(s: string): string {
   if (s === "") return '""';
-  if (reservedKeywords.has(s)) return `"${s}"`;
+  if (isReservedKeyword(s)) return `"${s}"`;
   return isIdentifierLike(s) ? s : printLiteralString(s);
 }
 
 /** CppNix's `printAttributeName` (value printer): a plain name unless it must be quoted. */
 export function printAttributeName(s: string): string {
-  return isIdentifierLike(s) && !reservedKeywords.has(s) ? s : printLiteralString(s);
+  return isIdentifierLike(s) && !isReservedKeyword(s) ? s : printLiteralString(s);
 }
 
 /** A double as C++'s `std::ostream << double` prints it (`%g`, precision 6). */
@@ -101,6 +109,21 @@ export function showAttrPath(path: readonly AttrName[]): string {
   return path
     .map((n) => (typeof n === "string" ? printIdentifier(n) : `"\${${showExpr(n)}}"`))
     .join(".");
+}
+
+/** Codes of the punctuation the printer writes (a `const enum`: inlined as numbers). */
+const enum Ch {
+  Space = 32,
+  LParen = 40,
+  RParen = 41,
+  Comma = 44,
+  Dot = 46,
+  Colon = 58,
+  Semi = 59,
+  LBracket = 91,
+  RBracket = 93,
+  LBrace = 123,
+  RBrace = 125,
 }
 
 /** The character after the backslash that escapes a byte in a string literal (0: none). */
@@ -140,6 +163,21 @@ class Out {
     this.n = n;
   }
 
+  /** One ASCII character, by its code: punctuation needs no loop over a string. */
+  byte(c: number): void {
+    if (this.n === this.buf.length) this.grow(1);
+    this.buf[this.n++] = c;
+  }
+
+  /** Two ASCII characters, by their codes (`"; "`, `"{ "`, …). */
+  bytes2(c: number, d: number): void {
+    if (this.n + 2 > this.buf.length) this.grow(2);
+    const b = this.buf;
+    b[this.n] = c;
+    b[this.n + 1] = d;
+    this.n += 2;
+  }
+
   /** `printIdentifier(s)`, written directly: a plain identifier needs no intermediate string. */
   pushIdentifier(s: string): void {
     // Copy it while checking that it is a plain identifier; the common case.
@@ -153,16 +191,16 @@ class Out {
       plain = (identChar[c]! & 2) !== 0;
       b[n++] = c;
     }
-    if (plain && (len > 7 || !reservedKeywords.has(s))) this.n = n;
+    if (plain && !isReservedKeyword(s)) this.n = n;
     else if (s === "") this.push('""');
-    else if (reservedKeywords.has(s)) this.push(`"${s}"`);
+    else if (isReservedKeyword(s)) this.push(`"${s}"`);
     else this.pushLiteralString(s);
   }
 
   /** `showAttrPath(path)`, written directly. */
   pushAttrPath(path: readonly AttrName[]): void {
     for (let i = 0; i < path.length; i++) {
-      if (i > 0) this.push(".");
+      if (i > 0) this.byte(Ch.Dot);
       const n = path[i]!;
       if (typeof n === "string") this.pushIdentifier(n);
       else {
@@ -225,61 +263,61 @@ function show(e: Expr, out: Out): void {
       out.pushLiteralString(e.value);
       return;
     case "Select":
-      out.push("(");
+      out.byte(Ch.LParen);
       show(e.subject, out);
-      out.push(").");
+      out.bytes2(Ch.RParen, Ch.Dot);
       out.pushAttrPath(e.path);
       if (e.default) {
         out.push(" or (");
         show(e.default, out);
-        out.push(")");
+        out.byte(Ch.RParen);
       }
       return;
     case "Call":
-      out.push("(");
+      out.byte(Ch.LParen);
       show(e.fn, out);
       for (const a of e.args) {
-        out.push(" ");
+        out.byte(Ch.Space);
         show(a, out);
       }
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "Attrs":
       if (e.recursive) out.push("rec ");
-      out.push("{ ");
+      out.bytes2(Ch.LBrace, Ch.Space);
       showBindings(e, out);
-      out.push("}");
+      out.byte(Ch.RBrace);
       return;
     case "List":
-      out.push("[ ");
+      out.bytes2(Ch.LBracket, Ch.Space);
       for (const x of e.elems) {
-        out.push("(");
+        out.byte(Ch.LParen);
         show(x, out);
-        out.push(") ");
+        out.bytes2(Ch.RParen, Ch.Space);
       }
-      out.push("]");
+      out.byte(Ch.RBracket);
       return;
     case "ConcatStrings": {
-      out.push("(");
+      out.byte(Ch.LParen);
       let first = true;
       for (const p of e.parts) {
         if (!first) out.push(" + ");
         first = false;
         show(p, out);
       }
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     }
     case "Lambda": {
-      out.push("(");
+      out.byte(Ch.LParen);
       if (e.formals) {
-        out.push("{ ");
+        out.bytes2(Ch.LBrace, Ch.Space);
         const sorted = [...e.formals.formals].sort((a, b) =>
           a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
         );
         let first = true;
         for (const f of sorted) {
-          if (!first) out.push(", ");
+          if (!first) out.bytes2(Ch.Comma, Ch.Space);
           first = false;
           out.pushIdentifier(f.name);
           if (f.default) {
@@ -288,13 +326,13 @@ function show(e: Expr, out: Out): void {
           }
         }
         if (e.formals.ellipsis) out.push(first ? "..." : ", ...");
-        out.push(" }");
+        out.bytes2(Ch.Space, Ch.RBrace);
         if (e.arg !== null) out.push(" @ ");
       }
       if (e.arg !== null) out.pushIdentifier(e.arg);
-      out.push(": ");
+      out.bytes2(Ch.Colon, Ch.Space);
       show(e.body, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     }
     case "Int":
@@ -310,45 +348,45 @@ function show(e: Expr, out: Out): void {
       show(e.then, out);
       out.push(" else ");
       show(e.else, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "BinOp":
-      out.push("(");
+      out.byte(Ch.LParen);
       show(e.left, out);
       out.push(` ${e.op} `);
       show(e.right, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "OpNot":
       out.push("(! ");
       show(e.expr, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "Let":
       out.push("(let ");
       showBindings(e.attrs, out);
       out.push("in ");
       show(e.body, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "With":
       out.push("(with ");
       show(e.attrs, out);
-      out.push("; ");
+      out.bytes2(Ch.Semi, Ch.Space);
       show(e.body, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "OpHasAttr":
-      out.push("((");
+      out.bytes2(Ch.LParen, Ch.LParen);
       show(e.subject, out);
       out.push(") ? ");
       out.pushAttrPath(e.path);
-      out.push(")");
+      out.byte(Ch.RParen);
       return;
     case "Assert":
       out.push("assert ");
       show(e.cond, out);
-      out.push("; ");
+      out.bytes2(Ch.Semi, Ch.Space);
       show(e.body, out);
       return;
     case "Float":
@@ -390,17 +428,7 @@ function sortBindings(names: string[], defs: AttrDef[]): void {
   if (n > sortKeys.length) sortKeys = new Int32Array(n * 2);
   const keys = sortKeys;
   for (let i = 0; i < n; i++) keys[i] = prefixKey(names[i]!);
-  if (n > 24) {
-    const order = names.map((_, i) => i);
-    order.sort((a, b) => keys[a]! - keys[b]! || (names[a]! < names[b]! ? -1 : 1));
-    const sortedNames = order.map((i) => names[i]!);
-    const sortedDefs = order.map((i) => defs[i]!);
-    for (let i = 0; i < n; i++) {
-      names[i] = sortedNames[i]!;
-      defs[i] = sortedDefs[i]!;
-    }
-    return;
-  }
+  if (n > 24) return sortManyBindings(names, defs, keys);
   for (let i = 1; i < n; i++) {
     const x = names[i]!;
     const d = defs[i]!;
@@ -418,6 +446,22 @@ function sortBindings(names: string[], defs: AttrDef[]): void {
   }
 }
 
+/**
+ * `sortBindings` for a big set, with `Array.prototype.sort`. Apart, so that V8 does not compile
+ * it into `sortBindings` for the many small sets (it took longer to compile than to run).
+ */
+function sortManyBindings(names: string[], defs: AttrDef[], keys: Int32Array): void {
+  const n = names.length;
+  const order = names.map((_, i) => i);
+  order.sort((a, b) => keys[a]! - keys[b]! || (names[a]! < names[b]! ? -1 : 1));
+  const sortedNames = order.map((i) => names[i]!);
+  const sortedDefs = order.map((i) => defs[i]!);
+  for (let i = 0; i < n; i++) {
+    names[i] = sortedNames[i]!;
+    defs[i] = sortedDefs[i]!;
+  }
+}
+
 function showBindings(e: ExprAttrs, out: Out): void {
   const names = [...e.attrs.keys()];
   const defs = [...e.attrs.values()];
@@ -432,7 +476,7 @@ function showBindings(e: ExprAttrs, out: Out): void {
       out.pushIdentifier(names[i]!);
       out.push(" = ");
       show(def.value, out);
-      out.push("; ");
+      out.bytes2(Ch.Semi, Ch.Space);
     }
   }
   if (e.dynamicAttrs !== null) showDynamicAttrs(e.dynamicAttrs, out);
@@ -445,7 +489,7 @@ function showDynamicAttrs(dynamicAttrs: readonly DynamicAttrDef[], out: Out): vo
     show(d.name, out);
     out.push('}" = ');
     show(d.value, out);
-    out.push("; ");
+    out.bytes2(Ch.Semi, Ch.Space);
   }
 }
 
@@ -471,21 +515,21 @@ function showInherits(e: ExprAttrs, names: string[], defs: AttrDef[], out: Out):
   if (inherits) {
     out.push("inherit");
     for (const n of inherits) {
-      out.push(" ");
+      out.byte(Ch.Space);
       out.pushIdentifier(n);
     }
-    out.push("; ");
+    out.bytes2(Ch.Semi, Ch.Space);
   }
   if (inheritsFrom) {
     for (const displ of [...inheritsFrom.keys()].sort((a, b) => a - b)) {
       out.push("inherit (");
       show(e.inheritFromExprs![displ]!, out);
-      out.push(")");
+      out.byte(Ch.RParen);
       for (const n of inheritsFrom.get(displ)!) {
-        out.push(" ");
+        out.byte(Ch.Space);
         out.pushIdentifier(n);
       }
-      out.push("; ");
+      out.bytes2(Ch.Semi, Ch.Space);
     }
   }
 }
