@@ -173,8 +173,11 @@ function parseInput(input: Input, io: HostIO, out: Output, features: ReadonlySet
     home: io.env("HOME") ?? "/",
     experimentalFeatures: features,
     warn: (msg) => out.stderr.push(`warning: ${msg}\n`),
+    globals: globalNames,
   });
-  checkScopes(result.expr, result.source, globalNames);
+  // Only an undefined variable matters here (the addresses are for evaluation): the parser has
+  // checked for one, and `checkScopes` is needed only to find which (or when it could not tell).
+  if (!result.variablesBound) checkScopes(result.expr, result.source, globalNames);
   return result;
 }
 

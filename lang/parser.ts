@@ -52,6 +52,11 @@ export interface ParseOptions {
   lints?: Partial<Record<Lint, LintLevel>>;
   /** Receives a positioned warning (a lint at level "warn"), to print after `warning: `. */
   warnAt?: (warning: NixError) => void;
+  /**
+   * The global names (lang/scope.ts's outermost scope). With them, the parser also checks, as it
+   * goes, that every variable is bound (`ParseResult.variablesBound`).
+   */
+  globals?: ReadonlySet<string>;
 }
 
 export type Lint = "lint-short-path-literals" | "lint-absolute-path-literals" | "lint-url-literals";
@@ -60,6 +65,13 @@ export type LintLevel = "ignore" | "warn" | "fatal";
 export interface ParseResult {
   expr: Expr;
   source: Source;
+  /**
+   * With `ParseOptions.globals`: true when every variable is bound by a construct around it or is
+   * a global, so that `checkScopes` would find no undefined variable. False says only that the
+   * parser could not tell: `checkScopes` decides, and reports the variable as CppNix does (the
+   * first in its order, which is not the parser's).
+   */
+  variablesBound: boolean;
 }
 
 /** Deepest nesting of expressions accepted (each level costs a few stack frames). */
@@ -134,7 +146,8 @@ const noPos = -1;
 export function parse(text: string, origin: Source["origin"], options: ParseOptions): ParseResult {
   const source = new Source(origin, text);
   const parser = new Parser(source, options);
-  return { expr: parser.parseTop(), source };
+  const expr = parser.parseTop();
+  return { expr, source, variablesBound: parser.variablesBound() };
 }
 
 /**
@@ -163,6 +176,18 @@ class Parser {
   private readonly texts: SharedTexts;
   /** Whether the text has a NUL byte anywhere: strings need checking for one only then. */
   private readonly hasNul: boolean;
+  /**
+   * With `ParseOptions.globals`, else null: the names of the variables parsed so far that no
+   * construct around them is known to bind. Each construct that binds names (a function, a
+   * `let`, a `rec` set) drops the ones it binds from those parsed inside it when it ends; a
+   * `with` drops them all (they are looked up in its set); what is left at the end must be
+   * globals. The same scopes as lang/scope.ts, without a second walk over the AST.
+   */
+  private readonly unbound: string[] | null;
+  /** The names of plain `inherit x;` in the sets being parsed: they are looked up outside. */
+  private readonly inherited: string[] = [];
+  /** False when a `rec` set was merged into another set, and lost its scope (CppNix's way). */
+  private unboundExact = true;
 
   constructor(
     private readonly source: Source,
@@ -176,6 +201,51 @@ class Parser {
     this.count = this.tokens.count;
     this.t = this.typeAt(0);
     if (this.cur() === Tok.PipeFrom || this.cur() === Tok.PipeInto) this.checkPipeFeature();
+    this.unbound = options.globals ? [] : null;
+  }
+
+  // --- scopes (see `unbound`) ----------------------------------------------------------------
+
+  /** See `ParseResult.variablesBound`. */
+  variablesBound(): boolean {
+    const globals = this.options.globals;
+    if (!globals || !this.unboundExact) return false;
+    for (const name of this.unbound!) if (!globals.has(name)) return false;
+    return true;
+  }
+
+  /** A variable named `name` was parsed. */
+  private use(name: string): void {
+    if (this.unbound !== null) this.unbound.push(name);
+  }
+
+  /** Where the variables of the construct that starts here begin in `unbound`. */
+  private mark(): number {
+    return this.unbound === null ? 0 : this.unbound.length;
+  }
+
+  /** Drops the variables from `mark` on that `arg` or `formals` bind (a function's). */
+  private bindFormals(mark: number, arg: string | null, formals: Formals | null): void {
+    const u = this.unbound;
+    if (u === null) return;
+    let j = mark;
+    for (let i = mark; i < u.length; i++) {
+      const name = u[i]!;
+      if (name === arg) continue;
+      if (formals !== null && formals.formals.some((f) => f.name === name)) continue;
+      u[j++] = name;
+    }
+    u.length = j;
+  }
+
+  /** Drops the variables from `mark` on that the static attributes of a `let` or `rec` bind. */
+  private bindAttrs(mark: number, attrs: ExprAttrs): void {
+    const u = this.unbound;
+    if (u === null) return;
+    const names = attrs.attrs;
+    let j = mark;
+    for (let i = mark; i < u.length; i++) if (!names.has(u[i]!)) u[j++] = u[i]!;
+    u.length = j;
   }
 
   // --- tokens --------------------------------------------------------------------------------
@@ -320,7 +390,9 @@ class Parser {
         if (next === Tok.Colon) {
           const arg = this.takeName();
           this.advance();
+          const mark = this.mark();
           const body = this.exprFunctionNested();
+          this.bindFormals(mark, arg, null);
           return this.lambda(start, arg, null, body);
         }
         if (next === Tok.At) {
@@ -328,16 +400,19 @@ class Parser {
           const arg = this.name(argTok);
           this.advance();
           if (this.cur() !== Tok.LCurly) throw this.unexpected([Tok.LCurly]);
+          const mark = this.mark();
           const formals = this.formalSet();
           this.expect(Tok.Colon);
           this.validateFormals(formals, start, arg);
           const body = this.exprFunctionNested();
+          this.bindFormals(mark, arg, formals);
           return this.lambda(start, arg, formals, body);
         }
         break;
       }
       case Tok.LCurly: {
         if (!this.isFormalSet()) break;
+        const mark = this.mark();
         const formals = this.formalSet();
         let arg: string | null = null;
         if (this.cur() === Tok.At) {
@@ -351,6 +426,7 @@ class Parser {
           this.validateFormals(formals, start, null);
         }
         const body = this.exprFunctionNested();
+        this.bindFormals(mark, arg, formals);
         return this.lambda(start, arg, formals, body);
       }
       case Tok.Assert:
@@ -359,7 +435,10 @@ class Parser {
         this.advance();
         const first = this.expr();
         this.expect(Tok.Semi);
+        const mark = this.mark();
         const body = this.exprFunctionNested();
+        // Inside `with`, a name no construct binds is looked up in its set: never undefined.
+        if (!isAssert && this.unbound !== null) this.unbound.length = mark;
         const end = body.end;
         if (isAssert) return { kind: "Assert", cond: first, body, start, end, pos: start };
         return { kind: "With", attrs: first, body, start, end, pos: start };
@@ -372,7 +451,9 @@ class Parser {
         if (attrs.dynamicAttrs !== null) {
           throw this.errorAt(start, "dynamic attributes not allowed in let");
         }
+        const mark = this.mark();
         const body = this.exprFunctionNested();
+        this.bindAttrs(mark, attrs);
         return { kind: "Let", attrs, body, start, end: body.end, pos: noPos };
       }
     }
@@ -633,6 +714,7 @@ class Parser {
   }
 
   private builtinVar(name: string): Expr {
+    this.use(name);
     return {
       kind: "Var",
       name,
@@ -716,6 +798,7 @@ class Parser {
       // `f or`: for compatibility, `or` is a variable here (a "cursed or").
       this.advance();
       const end = this.prevEnd();
+      this.use("or");
       const orVar: Expr = {
         kind: "Var",
         name: "or",
@@ -740,6 +823,7 @@ class Parser {
         const name = this.takeName();
         const end = this.prevEnd();
         if (name === "__curPos") return { kind: "Pos", start, end, pos: start };
+        this.use(name);
         return { kind: "Var", name, start, end, pos: start, level: 0, displ: 0, withLevels: null };
       }
       case Tok.Int:
@@ -1179,6 +1263,8 @@ class Parser {
    */
   private binds(context: "let" | "attrs" | "rec" | "repl", start: number): ExprAttrs {
     const attrs = this.newAttrs(start, start, noPos);
+    const mark = this.mark();
+    const inheritedMark = this.inherited.length;
     for (;;) {
       const t = this.cur();
       if ((t === Tok.Id || t === Tok.OrKw) && this.typeAt(this.i + 1) === Tok.Assign) {
@@ -1205,6 +1291,12 @@ class Parser {
     if (context === "rec" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit, Tok.RCurly]);
     if (context === "attrs" && t !== Tok.RCurly) throw this.unexpected([Tok.Inherit]);
     if (context === "repl" && t !== Tok.EOF) throw this.unexpected([Tok.EOF, Tok.Inherit]);
+    if (this.unbound !== null) {
+      if (context === "let" || context === "rec") this.bindAttrs(mark, attrs);
+      // `inherit x;` looks `x` up around the set, even a `rec` one.
+      for (let i = inheritedMark; i < this.inherited.length; i++) this.use(this.inherited[i]!);
+      this.inherited.length = inheritedMark;
+    }
     return attrs;
   }
 
@@ -1256,6 +1348,7 @@ class Parser {
           displ: 0,
         });
       } else {
+        if (this.unbound !== null) this.inherited.push(name);
         attrs.attrs.set(name, {
           kind: "inherited",
           value: { kind: "Var", name, start: pos, end, pos, level: 0, displ: 0, withLevels: null },
@@ -1341,7 +1434,9 @@ class Parser {
     if (ae.kind !== "Attrs" || jAttrs.kind !== "Attrs") {
       this.dupAttr(showAttrPath(path ?? [name]), def.pos, existing.pos);
     }
-    // Merge `x = { … }; x = { … };` (and `x.y = …; x = { … };`), as CppNix does.
+    // Merge `x = { … }; x = { … };` (and `x.y = …; x = { … };`), as CppNix does. A `rec` set
+    // merged in loses its scope: its variables were checked against names it no longer binds.
+    if (ae.recursive) this.unboundExact = false;
     if (ae.inheritFromExprs && !jAttrs.inheritFromExprs) jAttrs.inheritFromExprs = [];
     const shift = jAttrs.inheritFromExprs?.length ?? 0;
     for (const [childName, childDef] of ae.attrs) {
