@@ -6,7 +6,8 @@
  * (another Node, other V8 flags), and kept in `$XDG_CACHE_HOME/tsnix` (`~/.cache/tsnix`) under
  * a name made of the Node version, the flags and the bundle's size and time, because V8 checks
  * only the length of the source; writing one removes those of earlier builds. Without a
- * writable cache directory every run compiles, as Node does. No Nix semantics here.
+ * writable cache directory every run compiles, as Node does. It also restores the environment
+ * bin/tsnix changed (NODE_EXTRA_CA_CERTS). No Nix semantics here.
  */
 
 import {
@@ -26,6 +27,14 @@ declare const __dirname: string;
 declare const __filename: string;
 declare const require: unknown;
 declare const module: { exports: unknown };
+
+// bin/tsnix starts Node without NODE_EXTRA_CA_CERTS (see there): it goes back for the processes
+// tsnix starts, and for the command's own view of the environment (`builtins.getEnv`).
+const extraCerts = process.env["TSNIX_NODE_EXTRA_CA_CERTS"];
+if (extraCerts !== undefined) {
+  process.env["NODE_EXTRA_CA_CERTS"] = extraCerts;
+  delete process.env["TSNIX_NODE_EXTRA_CA_CERTS"];
+}
 
 const bundle = join(__dirname, "main.cjs");
 const source = readFileSync(bundle, "utf8");

@@ -446,6 +446,17 @@ describe("bin/tsnix", () => {
     expect(r.status).toBe(0);
   });
 
+  test("starts Node without NODE_EXTRA_CA_CERTS, and gives it back to the command", () => {
+    // Node would read the (here missing) file at start-up and warn; tsnix sees the variable.
+    const r = run(
+      `NODE_EXTRA_CA_CERTS=/no/such/certs.pem ${JSON.stringify(wrapper)} instantiate --eval -E ` +
+        `'builtins.getEnv "NODE_EXTRA_CA_CERTS" + "|" + builtins.getEnv "TSNIX_NODE_EXTRA_CA_CERTS"'`,
+    );
+    expect(r.stdout).toBe('"/no/such/certs.pem|"\n');
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
   test("a --stack-size bigger than the OS stack does not crash", () => {
     const r = run(
       `node --stack-size=900000 ${JSON.stringify(bin)} instantiate --eval -E '${deep(9000)}'`,
