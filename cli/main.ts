@@ -28,11 +28,23 @@ function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack size/i.test(e.message);
 }
 
+/**
+ * Writes the command's output and exits once it is written (writes to a pipe finish later): the
+ * command is done, and exiting then spares Node's own ending, which frees the heap page by page
+ * first (15 ms after a 10 MB parse); the OS frees it at once.
+ */
 function write(result: RunResult): void {
-  if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
-  const chunks = result.stdout.map((c) => (typeof c === "string" ? Buffer.from(c, "latin1") : c));
-  process.stdout.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   process.exitCode = result.exitCode;
+  let writing = 1;
+  const written = () => {
+    if (--writing === 0) process.exit();
+  };
+  if (result.stderr) {
+    writing++;
+    process.stderr.write(Buffer.from(result.stderr, "latin1"), written);
+  }
+  const chunks = result.stdout.map((c) => (typeof c === "string" ? Buffer.from(c, "latin1") : c));
+  process.stdout.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), written);
 }
 
 // A reader that went away (`tsnix … | head`) ends the command quietly with its own status, as
