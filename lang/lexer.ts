@@ -822,7 +822,10 @@ export class SharedTexts {
       if (old[j] === 0) continue;
       let k = (old[j + 1]! << 2) & mask;
       while (slots[k] !== 0) k = (k + 4) & mask;
-      slots.set(old.subarray(j, j + 4), k);
+      slots[k] = old[j]!;
+      slots[k + 1] = old[j + 1]!;
+      slots[k + 2] = old[j + 2]!;
+      slots[k + 3] = old[j + 3]!;
     }
     this.slots = slots;
   }

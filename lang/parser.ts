@@ -1060,10 +1060,9 @@ class Parser {
   private stripIndentation(start: number, end: number, parts: (number | Expr)[]): Expr {
     const emptyString = (): ExprString => ({ kind: "String", value: "", start, end, pos: noPos });
     if (parts.length === 0) return emptyString();
-    const text = this.source.text;
+    const bytes = this.tokens.bytes;
 
-    // Only the starts of lines need looking at: the rest of a line is found with `indexOf` in
-    // the token's own text (a slice, so the search stops at its end).
+    // Read in the source's bytes: no slice of the text to make for each part.
     let atStartOfLine = true;
     let minIndent = 1000000;
     let curIndent = 0;
@@ -1076,10 +1075,10 @@ class Parser {
         }
         continue;
       }
-      const raw = text.slice(this.starts[p]!, this.tokens.ends[p]!);
-      for (let j = 0; j < raw.length;) {
+      const partEnd = this.tokens.ends[p]!;
+      for (let j = this.starts[p]!; j < partEnd;) {
         if (atStartOfLine) {
-          const c = raw.charCodeAt(j++);
+          const c = bytes[j++];
           if (c === 32) curIndent++;
           else if (c === 10) curIndent = 0;
           else {
@@ -1087,11 +1086,11 @@ class Parser {
             if (curIndent < minIndent) minIndent = curIndent;
           }
         } else {
-          const nl = raw.indexOf("\n", j);
-          if (nl === -1) break;
+          while (j < partEnd && bytes[j] !== 10) j++;
+          if (j === partEnd) break;
           atStartOfLine = true;
           curIndent = 0;
-          j = nl + 1;
+          j++;
         }
       }
     }
