@@ -227,12 +227,15 @@ class Parser {
   /** Drops the variables from `mark` on that `arg` or `formals` bind (a function's). */
   private bindFormals(mark: number, arg: string | null, formals: Formals | null): void {
     const u = this.unbound;
-    if (u === null) return;
+    if (u === null || u.length === mark) return;
+    const list = formals === null ? [] : formals.formals;
+    // Few formals are searched; many go in a set (as lang/scope.ts does).
+    const set = list.length > 8 ? new Set(list.map((f) => f.name)) : null;
     let j = mark;
     for (let i = mark; i < u.length; i++) {
       const name = u[i]!;
       if (name === arg) continue;
-      if (formals !== null && formals.formals.some((f) => f.name === name)) continue;
+      if (set !== null ? set.has(name) : isFormal(list, name)) continue;
       u[j++] = name;
     }
     u.length = j;
@@ -1455,6 +1458,11 @@ class Parser {
       ae.inheritFromExprs = null;
     }
   }
+}
+
+function isFormal(formals: readonly Formal[], name: string): boolean {
+  for (const f of formals) if (f.name === name) return true;
+  return false;
 }
 
 /**
