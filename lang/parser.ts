@@ -31,6 +31,7 @@ import type {
 import { missingFeature, NixError } from "./errors.js";
 import { SharedTexts, Tok, tokenDisplayName, tokenize, tokenOrder, type Tokens } from "./lexer.js";
 import { canonPath } from "./path.js";
+import { findFormal, SEARCHED_FORMALS } from "./scope.js";
 import { showAttrPath } from "./printer.js";
 import { showPos as showOriginPos, Source } from "./source.js";
 
@@ -230,12 +231,12 @@ class Parser {
     if (u === null || u.length === mark) return;
     const list = formals === null ? [] : formals.formals;
     // Few formals are searched; many go in a set (as lang/scope.ts does).
-    const set = list.length > 8 ? new Set(list.map((f) => f.name)) : null;
+    const set = list.length > SEARCHED_FORMALS ? new Set(list.map((f) => f.name)) : null;
     let j = mark;
     for (let i = mark; i < u.length; i++) {
       const name = u[i]!;
       if (name === arg) continue;
-      if (set !== null ? set.has(name) : isFormal(list, name)) continue;
+      if (set !== null ? set.has(name) : findFormal(list, name) !== undefined) continue;
       u[j++] = name;
     }
     u.length = j;
@@ -1458,11 +1459,6 @@ class Parser {
       ae.inheritFromExprs = null;
     }
   }
-}
-
-function isFormal(formals: readonly Formal[], name: string): boolean {
-  for (const f of formals) if (f.name === name) return true;
-  return false;
 }
 
 /**

@@ -30,6 +30,18 @@ import {
 import { NixError } from "./errors.js";
 import type { Source } from "./source.js";
 
+/**
+ * The most formals a scope searches one by one: a function with more has them in a map
+ * (building one costs more than searching a few). The parser's own check does the same.
+ */
+export const SEARCHED_FORMALS = 8;
+
+/** The formal of `formals` named `name`, searched one by one. */
+export function findFormal(formals: readonly Formal[], name: string): Formal | undefined {
+  for (const f of formals) if (f.name === name) return f;
+  return undefined;
+}
+
 /** One shape for every scope, so that `lookup` stays monomorphic. */
 interface Scope {
   /** The names bound here, with their index; null for a `with` or a lambda. */
@@ -77,13 +89,12 @@ export function checkScopes(
         v.withLevels = null;
         return true;
       } else if (s.formals !== null) {
-        for (const f of s.formals) {
-          if (f.name === name) {
-            v.level = level;
-            v.displ = f.displ!;
-            v.withLevels = null;
-            return true;
-          }
+        const f = findFormal(s.formals, name);
+        if (f !== undefined) {
+          v.level = level;
+          v.displ = f.displ!;
+          v.withLevels = null;
+          return true;
         }
       } else if (s.names !== null) {
         const def = s.names.get(name);
@@ -175,7 +186,7 @@ export function checkScopes(
         if (formals !== null) {
           let i = e.arg === null ? 0 : 1;
           for (const f of formals) f.displ = i++;
-          if (formals.length > 8) {
+          if (formals.length > SEARCHED_FORMALS) {
             names = new Map();
             for (const f of formals) names.set(f.name, f);
             formals = null;
